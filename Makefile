@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: MIT
+# ptboot build.  `make` builds the hosted and freestanding libraries;
+# `make check` runs every test suite.  Variants live in build/<variant>/.
+
+CC      ?= gcc
+CC      := $(if $(filter default,$(origin CC)),gcc,$(CC))
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+STD     := -std=gnu11
+INC     := -Iinclude -Isrc
+DEBUG   ?= 1
+
+LIB_SRC := $(sort $(wildcard src/format/*.c src/space/*.c src/boot/*.c))
+SIM_SRC := $(sort $(wildcard backends/sim/*.c))
+TSUP_SRC:= $(sort $(wildcard tests/support/*.c))
+TEST_SRC:= $(sort $(wildcard tests/test_*.c))
+TESTS   := $(patsubst tests/%.c,%,$(TEST_SRC))
+
+HOST_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -Ibackends/sim -Itests/support
+ASAN_CFLAGS := $(STD) $(WARN) $(INC) -O1 -g -DPTB_DEBUG=1 -Ibackends/sim -Itests/support \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FREE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -ffreestanding -nostdlib \
+	-fno-pic -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
+	-fno-asynchronous-unwind-tables $(if $(filter 1,$(DEBUG)),-fsanitize=undefined -fsanitize-undefined-trap-on-error)
+
+.PHONY: all lib check check-host check-asan check-free clean demo
+all: lib
+
+# obj-rule(variant, cflags)
+define variant
+build/$(1)/%.o: %.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $(2) -MMD -MP -c $$< -o $$@
+build/$(1)/libptboot.a: $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC))
+	@rm -f $$@; ar rcs $$@ $$^
+build/$(1)/libptbsim.a: $$(patsubst %.c,build/$(1)/%.o,$$(SIM_SRC) $$(TSUP_SRC))
+	@rm -f $$@; ar rcs $$@ $$^
+build/$(1)/tests/%: build/$(1)/tests/%.o build/$(1)/libptbsim.a build/$(1)/libptboot.a
+	$$(CC) $(2) -o $$@ $$^ -lcmocka
+endef
+
+$(eval $(call variant,host,$(HOST_CFLAGS)))
+$(eval $(call variant,asan,$(ASAN_CFLAGS)))
+$(eval $(call variant,free,$(FREE_CFLAGS)))
+
+lib: build/host/libptboot.a build/free/libptboot.a
+
+# The freestanding library may need only these from its environment.
+FREE_ALLOWED := memcpy memset memmove memcmp
+check-free: build/free/libptboot.a
+	@scripts/check-freestanding build/free/libptboot.a $(FREE_ALLOWED)
+
+check-host: $(addprefix build/host/tests/,$(TESTS))
+	@scripts/run-tests build/host/tests $(TESTS)
+
+check-asan: $(addprefix build/asan/tests/,$(TESTS))
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		scripts/run-tests build/asan/tests $(TESTS)
+
+check: check-free check-host check-asan
+	@echo "make check: all suites passed"
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulation backend (hosted only): simulated physical memory, a table
+ * page allocator, counters of every hook call, an allocation-failure
+ * injector, and a Xen PV rules mode that refuses what Xen would refuse.
+ *
+ * Memory is sparse: a reserved host mapping of mem_bytes where only pages
+ * that are touched use host memory (up to at least 64 TiB).
+ */
+#ifndef PTB_SIM_H
+#define PTB_SIM_H
+
+#include <ptboot/backend.h>
+
+struct ptb_sim;
+
+struct ptb_sim_config {
+	uint64_t mem_bytes;      /* simulated physical memory (multiple of 4K) */
+	bool xen_rules;          /* enforce Xen PV's page-table rules */
+	bool scramble_frames;    /* frame = a permutation of pfn (else frame == pfn) */
+	uint64_t seed;           /* for the permutation */
+	unsigned max_leaf_level; /* xen_rules: 1 (4K only) is enforced regardless */
+};
+
+/* Hook calls and their batches, by hook. */
+enum ptb_sim_hook {
+	PTB_SIM_ALLOC, PTB_SIM_FREE, PTB_SIM_SEAL, PTB_SIM_RETIRE, PTB_SIM_WRITE_LIVE,
+	PTB_SIM_ACTIVATE, PTB_SIM_FLUSH, PTB_SIM_FRAMES_OF, PTB_SIM_PA_OF, PTB_SIM_HOOK_COUNT_
+};
+
+struct ptb_sim_stats {
+	uint64_t calls[PTB_SIM_HOOK_COUNT_];  /* hook calls */
+	uint64_t items[PTB_SIM_HOOK_COUNT_];  /* items over all calls (batch sizes) */
+	uint64_t max_batch[PTB_SIM_HOOK_COUNT_];
+	uint64_t traps;          /* calls that would enter the hypervisor */
+	uint64_t rw_to_ro;       /* page status flips: became a table (seal) */
+	uint64_t ro_to_rw;       /* stopped being a table (retire) */
+	uint64_t pages_allocated;/* table pages currently allocated */
+	uint64_t refusals;       /* operations refused (xen rules or injected) */
+	char last_refusal[160];  /* why the last refusal happened */
+};
+
+/* A new simulator; NULL when the host cannot reserve the memory. */
+struct ptb_sim *ptb_sim_new(const struct ptb_sim_config *cfg);
+void ptb_sim_delete(struct ptb_sim *sim);
+
+/* The hooks over this simulator. */
+struct ptb_backend ptb_sim_backend(struct ptb_sim *sim);
+
+/* Host pointer to simulated physical address pa (any page, not just tables). */
+void *ptb_sim_ptr(struct ptb_sim *sim, ptb_pa_t pa);
+
+/* alloc_table takes pages from [lo, hi), highest first; freed pages are reused. */
+void ptb_sim_set_pool(struct ptb_sim *sim, ptb_pa_t lo, ptb_pa_t hi);
+
+/* Fail the k-th alloc_table call from now (1 = the next); 0 turns it off. */
+void ptb_sim_fail_alloc_at(struct ptb_sim *sim, uint64_t k);
+
+/* Refuse the k-th write_live item from now (1 = the next); 0: off. */
+void ptb_sim_fail_write_at(struct ptb_sim *sim, uint64_t k);
+
+const struct ptb_sim_stats *ptb_sim_stats(const struct ptb_sim *sim);
+void ptb_sim_reset_stats(struct ptb_sim *sim);
+
+/*
+ * Mark pages as tables built by someone else (the "domain builder"): sealed
+ * (xen rules) or plain, of the given level, as if allocated from the pool.
+ */
+void ptb_sim_adopt_table(struct ptb_sim *sim, ptb_pa_t pa, unsigned level, bool sealed);
+
+/* Whether pa is a sealed table (xen rules). */
+bool ptb_sim_is_sealed(const struct ptb_sim *sim, ptb_pa_t pa);
+
+/*
+ * Verify that no sealed table changed except through write_live (a plain
+ * store to a sealed table is what Xen turns into a fault).  Returns false
+ * and fills last_refusal on the first one found.
+ */
+bool ptb_sim_verify_sealed(struct ptb_sim *sim);
+
+/* The root last activated (0 when none). */
+ptb_pa_t ptb_sim_active_root(const struct ptb_sim *sim);
+
+/* frame of pa and back, as the hooks compute them. */
+ptb_frame_t ptb_sim_frame_of(const struct ptb_sim *sim, ptb_pa_t pa);
+ptb_pa_t ptb_sim_pa_of(const struct ptb_sim *sim, ptb_frame_t frame);
+
+#endif

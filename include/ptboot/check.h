@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The invariant checker: walks a whole space and reports the first broken
+ * rule.  Used by tests, by `ptboot check`, and by the demo kernels on their
+ * live tables.
+ */
+#ifndef PTBOOT_CHECK_H
+#define PTBOOT_CHECK_H
+
+#include <ptboot/space.h>
+
+/* Rules (bits of ptb_check_policy.rules). */
+#define PTB_CHECK_RESERVED_BITS (1u << 0) /* entries set only allowed bits */
+#define PTB_CHECK_L1TF          (1u << 1) /* non-present entries hold no address */
+#define PTB_CHECK_WX            (1u << 2) /* no leaf writable and executable */
+#define PTB_CHECK_TABLE_RO      (1u << 3) /* no leaf maps a table page writable */
+#define PTB_CHECK_LEAF_LEVELS   (1u << 4) /* leaves only where policy allows */
+#define PTB_CHECK_NO_SHARED_TABLE (1u << 5) /* a table reachable once only */
+#define PTB_CHECK_ALL           0x3fu
+
+struct ptb_check_policy {
+	unsigned rules;
+	unsigned max_leaf_level;   /* for PTB_CHECK_LEAF_LEVELS */
+	/* Scratch for the table set (PTB_CHECK_TABLE_RO, NO_SHARED_TABLE):
+	 * at least one slot per table of the space.  No allocation in ptboot. */
+	ptb_pa_t *scratch;
+	size_t scratch_len;
+};
+
+struct ptb_check_report {
+	unsigned rule;             /* the rule broken, 0 when all hold */
+	ptb_va_t va;               /* where (the va the entry covers) */
+	unsigned level;
+	uint64_t entry;            /* the stored entry */
+	uint64_t tables;           /* tables visited */
+	uint64_t leaves;           /* leaves visited */
+};
+
+/*
+ * ptb_space_check: check the rules over every table reachable from the root.
+ * Post: *report filled; returns PTB_OK when every rule holds.
+ * On error: PTB_E_NOTTABLE (a rule is broken: see report), PTB_E_INVAL
+ *   (scratch too small for the table set), PTB_E_RANGE (a frame the backend
+ *   cannot translate).  Must not: write.
+ */
+PTB_MUST_CHECK ptb_err_t ptb_space_check(const struct ptb_space *s,
+					 const struct ptb_check_policy *policy,
+					 struct ptb_check_report *report);
+
+/* The name of a rule bit, e.g. "W^X". */
+const char *ptb_check_rule_name(unsigned rule);
+
+#endif
