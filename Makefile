@@ -29,13 +29,13 @@ all: lib
 define variant
 build/$(1)/%.o: %.c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $(2) -MMD -MP -c $$< -o $$@
+	@echo "  CC($(1)) $$<"; $$(CC) $(2) -MMD -MP -c $$< -o $$@
 build/$(1)/libptboot.a: $$(patsubst %.c,build/$(1)/%.o,$$(LIB_SRC))
 	@rm -f $$@; ar rcs $$@ $$^
 build/$(1)/libptbsim.a: $$(patsubst %.c,build/$(1)/%.o,$$(SIM_SRC) $$(TSUP_SRC))
 	@rm -f $$@; ar rcs $$@ $$^
 build/$(1)/tests/%: build/$(1)/tests/%.o build/$(1)/libptbsim.a build/$(1)/libptboot.a
-	$$(CC) $(2) -o $$@ $$^ -lcmocka
+	@echo "  LD($(1)) $$@"; $$(CC) $(2) -o $$@ $$^ -lcmocka
 endef
 
 $(eval $(call variant,host,$(HOST_CFLAGS)))

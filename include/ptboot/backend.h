@@ -72,7 +72,8 @@ struct ptb_backend_ops {
 	 * while the page is NEW, written with plain 8-byte stores.
 	 * Pre: pa is a table page (allocated, adopted or reachable from a root
 	 *   ptboot was given).
-	 * Post: the pointer is valid until the next hook call on this space.
+	 * Post: the pointer stays valid (for reading; for writing while the
+	 *   page is NEW) until the page is freed or a root is next activated.
 	 * Must not: fail; return a pointer to a copy (reads must see live state).
 	 */
 	uint64_t *(*table_ptr)(void *ctx, ptb_pa_t pa);

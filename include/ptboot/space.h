@@ -85,8 +85,9 @@ PTB_MUST_CHECK ptb_err_t ptb_space_adopt(struct ptb_space *s, const struct ptb_s
  * (retired first when sealed), except those under imported slots.
  * Pre: the root is not active on any CPU; no other space imports from s.
  * Post: s may be discarded or re-created.
- * On error: PTB_E_REFUSED (retire refused); tables not yet given back stay
- *   with the space, which is still valid.
+ * On error: PTB_E_REFUSED (retire refused, which Pre rules out on a
+ *   conforming platform); the tables not yet given back are lost and s must
+ *   not be used again.
  */
 PTB_MUST_CHECK ptb_err_t ptb_space_destroy(struct ptb_space *s);
 

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ptb_space_map: plan (read-only: conflicts, tables and live writes
+ * needed), reserve, then build in one pass.  In a new table every entry is
+ * written exactly once (leaves, links, then zeros for the rest), and runs of
+ * leaves are computed by adding a per-page step to an entry encoded once:
+ * entry(frame) = base + frame * step holds for every format (linear encoding).
+ */
+#include "space/internal.h"
+
+struct map_op {
+	struct ptb_space *s;
+	uint64_t va0, pa0;
+	unsigned flags;
+	uint64_t leaf_base[PTB_MAX_LEVELS + 1]; /* leaf entry for frame 0 */
+	uint64_t leaf_step[PTB_MAX_LEVELS + 1]; /* added per 4 KiB frame */
+	uint64_t tables, writes;                /* plan */
+	struct txn t;
+};
+
+static inline uint64_t pa_at(const struct map_op *m, uint64_t va)
+{
+	return va - m->va0 + m->pa0;
+}
+
+/* A leaf at `level` covering exactly [a, slot_last]. */
+static bool leaf_fits(const struct map_op *m, unsigned level, uint64_t a, uint64_t slot_last)
+{
+	uint64_t size = space_slot_size(m->s, level);
+	if (level == 1)
+		return true;
+	if (!space_leaf_allowed(m->s, level, m->flags))
+		return false;
+	return ((a | pa_at(m, a)) & (size - 1)) == 0 && slot_last - a == size - 1;
+}
+
+static ptb_err_t plan(struct map_op *m, const uint64_t *tbl, unsigned level, uint64_t va,
+		      uint64_t last)
+{
+	struct ptb_space *s = m->s;
+	const struct ptb_format *f = s->enc.format;
+	if (!tbl && level == 1)
+		return PTB_OK;
+	for (uint64_t a = va;;) {
+		uint64_t sl = space_slot_last(s, level, a);
+		if (sl > last)
+			sl = last;
+		uint64_t e = tbl ? tbl[space_index(s, level, a)] : 0;
+		if (e == 0) {
+			m->writes += tbl != NULL;
+			if (!leaf_fits(m, level, a, sl)) {
+				m->tables++;
+				ptb_err_t err = plan(m, NULL, level - 1, a, sl);
+				if (err)
+					return err;
+			}
+		} else if (ptb_entry_is_table(f, level, e)) {
+			ptb_pa_t child;
+			ptb_err_t err = space_child(s, level, e, &child);
+			if (!err)
+				err = plan(m, space_table(s, child), level - 1, a, sl);
+			if (err)
+				return err;
+		} else if (!(m->flags & PTB_MAP_KEEP)) {
+			return PTB_E_CONFLICT;
+		}
+		if (sl == last)
+			return PTB_OK;
+		a = sl + 1;
+	}
+}
+
+/* Under a non-pfn backend, every page needs a frame; check them all first
+ * so that the build cannot fail. */
+static ptb_err_t plan_frames(const struct map_op *m, uint64_t pa, uint64_t len)
+{
+	const struct ptb_space *s = m->s;
+	ptb_frame_t buf[64];
+	uint64_t limit = s->enc.format->pa_bits - PTB_PAGE_SHIFT;
+	for (uint64_t off = 0; off < len; off += sizeof(buf) / sizeof(buf[0]) * PTB_PAGE_SIZE) {
+		uint64_t n = (len - off) / PTB_PAGE_SIZE;
+		if (n > 64)
+			n = 64;
+		ptb_err_t err = s->be.ops->frames_of(s->be.ctx, ptb_pa(pa + off), n, buf);
+		if (err)
+			return err;
+		for (uint64_t i = 0; i < n; i++)
+			if (buf[i].raw >> limit)
+				return PTB_E_RANGE;
+	}
+	return PTB_OK;
+}
+
+/* Write n 4K leaves into a level-1 table from index i, for va a onward. */
+static void leaves_4k(struct map_op *m, ptb_pa_t tpa, uint64_t *tbl, unsigned i, unsigned n,
+		      uint64_t a, bool fresh)
+{
+	struct ptb_space *s = m->s;
+	uint64_t step = m->leaf_step[1];
+	if (space_frame_is_pfn(s)) {
+		uint64_t e = m->leaf_base[1] + ptb_pa_to_pfn(ptb_pa(pa_at(m, a))) * step;
+		if (fresh || !m->t.live) {
+			uint64_t *p = tbl + i, *end = p + n;
+			if (fresh) {
+				for (; p < end; p++, e += step)
+					*p = e;
+			} else {
+				for (; p < end; p++, e += step)
+					if (*p == 0)
+						*p = e;
+			}
+			return;
+		}
+		for (unsigned k = 0; k < n; k++, e += step)
+			if (tbl[i + k] == 0)
+				txn_write(&m->t, tpa, tbl, 1, i + k, e, false);
+		return;
+	}
+	ptb_frame_t fr[64];
+	for (unsigned done = 0; done < n;) {
+		unsigned c = n - done > 64 ? 64 : n - done;
+		/* Cannot fail: plan_frames checked every page. */
+		(void)s->be.ops->frames_of(s->be.ctx, ptb_pa(pa_at(m, a) + done * PTB_PAGE_SIZE), c, fr);
+		for (unsigned k = 0; k < c; k++) {
+			unsigned idx = i + done + k;
+			if (fresh || tbl[idx] == 0)
+				txn_write(&m->t, tpa, tbl, 1, idx, m->leaf_base[1] + fr[k].raw * step, fresh);
+		}
+		done += c;
+	}
+}
+
+static void build(struct map_op *m, ptb_pa_t tpa, uint64_t *tbl, unsigned level, uint64_t va,
+		  uint64_t last, bool fresh);
+
+/* A new table for [a, sl] below entry i of tbl. */
+static void build_child(struct map_op *m, ptb_pa_t tpa, uint64_t *tbl, unsigned level, unsigned i,
+			uint64_t a, uint64_t sl, bool fresh)
+{
+	struct ptb_space *s = m->s;
+	ptb_pa_t child = txn_new_table(&m->t, level - 1);
+	build(m, child, space_table(s, child), level - 1, a, sl, true);
+	txn_table_done(&m->t, child, level - 1);
+	ptb_frame_t fr;
+	(void)space_frame(s, child, &fr); /* our own table: always has a frame */
+	txn_write(&m->t, tpa, tbl, level, i, ptb_format_table(s->enc.format, level, fr), fresh);
+}
+
+static void build(struct map_op *m, ptb_pa_t tpa, uint64_t *tbl, unsigned level, uint64_t va,
+		  uint64_t last, bool fresh)
+{
+	struct ptb_space *s = m->s;
+	const struct ptb_format *f = s->enc.format;
+	unsigned first = space_index(s, level, va), i = first;
+	if (fresh)
+		for (unsigned k = 0; k < first; k++)
+			tbl[k] = 0;
+	for (uint64_t a = va;; i++) {
+		uint64_t sl = space_slot_last(s, level, a);
+		if (sl > last)
+			sl = last;
+		if (level == 1) {
+			unsigned n = (unsigned)((last - a) / PTB_PAGE_SIZE + 1);
+			if (n > f->entries[1] - i)
+				n = f->entries[1] - i;
+			leaves_4k(m, tpa, tbl, i, n, a, fresh);
+			i += n - 1;
+			sl = a + (uint64_t)n * PTB_PAGE_SIZE - 1;
+		} else {
+			uint64_t e = fresh ? 0 : tbl[i];
+			if (e == 0 && leaf_fits(m, level, a, sl)) {
+				uint64_t fr = ptb_pa_to_pfn(ptb_pa(pa_at(m, a)));
+				txn_write(&m->t, tpa, tbl, level, i,
+					  m->leaf_base[level] + fr * m->leaf_step[level], fresh);
+			} else if (e == 0) {
+				build_child(m, tpa, tbl, level, i, a, sl, fresh);
+			} else if (ptb_entry_is_table(f, level, e)) {
+				ptb_pa_t child;
+				(void)space_child(s, level, e, &child); /* checked by plan */
+				build(m, child, space_table(s, child), level - 1, a, sl, false);
+			} /* else: a kept mapping (PTB_MAP_KEEP) */
+		}
+		if (sl == last)
+			break;
+		a = sl + 1;
+	}
+	if (fresh)
+		for (unsigned k = i + 1; k < f->entries[level]; k++)
+			tbl[k] = 0;
+}
+
+/* Encode, once, the leaf entry for frame 0 and the step per frame. */
+static ptb_err_t prepare_leaves(struct map_op *m, ptb_attr_t attr)
+{
+	struct ptb_space *s = m->s;
+	for (unsigned level = 1; level <= 3 && level <= s->root_level; level++) {
+		if (level > 1 && !(s->enc.format->leaf_levels & (1u << level)))
+			continue;
+		uint64_t pages = space_slot_size(s, level) >> PTB_PAGE_SHIFT, e0, e1;
+		ptb_err_t err = ptb_format_leaf(&s->enc, level, ptb_frame(0), attr, &e0);
+		if (!err)
+			err = ptb_format_leaf(&s->enc, level, ptb_frame(pages), attr, &e1);
+		if (err)
+			return err;
+		m->leaf_base[level] = e0;
+		m->leaf_step[level] = (e1 - e0) / pages;
+	}
+	return PTB_OK;
+}
+
+ptb_err_t ptb_space_map(struct ptb_space *s, ptb_va_t va, ptb_pa_t pa, uint64_t len, ptb_attr_t attr,
+			unsigned flags)
+{
+	if (!s || (flags & ~(PTB_MAP_KEEP | PTB_MAP_4K_ONLY)))
+		return PTB_E_INVAL;
+	ptb_err_t err = space_check_range(s, va.raw, len, &pa.raw);
+	if (!err)
+		err = space_check_attr(s, attr);
+	if (err)
+		return err;
+	struct map_op m = { .s = s, .va0 = va.raw, .pa0 = pa.raw, .flags = flags };
+	uint64_t last = va.raw + (len - 1);
+	err = prepare_leaves(&m, attr);
+	if (!err && !space_frame_is_pfn(s))
+		err = plan_frames(&m, pa.raw, len);
+	if (!err)
+		err = plan(&m, space_table(s, s->root), s->root_level, va.raw, last);
+	if (!err)
+		err = txn_begin(&m.t, s, m.tables, m.writes);
+	if (err)
+		return err;
+	build(&m, s->root, space_table(s, s->root), s->root_level, va.raw, last, false);
+	return txn_commit(&m.t);
+}

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: MIT */
+/* Space lifetime: create, adopt, seal, activate, destroy; shared helpers. */
+#include "space/internal.h"
+
+ptb_err_t space_child(const struct ptb_space *s, unsigned level, uint64_t e, ptb_pa_t *pa)
+{
+	ptb_frame_t fr = ptb_entry_table_frame(s->enc.format, level, e);
+	if (space_frame_is_pfn(s)) {
+		*pa = ptb_pfn_to_pa(fr.raw);
+		return PTB_OK;
+	}
+	return s->be.ops->pa_of(s->be.ctx, fr, pa);
+}
+
+ptb_err_t space_frame(const struct ptb_space *s, ptb_pa_t pa, ptb_frame_t *fr)
+{
+	if (space_frame_is_pfn(s)) {
+		*fr = ptb_frame(ptb_pa_to_pfn(pa));
+		return PTB_OK;
+	}
+	return s->be.ops->frames_of(s->be.ctx, pa, 1, fr);
+}
+
+bool space_leaf_allowed(const struct ptb_space *s, unsigned level, unsigned map_flags)
+{
+	if (level == 1)
+		return true;
+	/* Without frame == pfn, ptboot cannot know that the frames under a
+	 * large page are contiguous: 4K leaves only (Xen PV allows no more). */
+	return level <= s->max_leaf_level && (s->enc.format->leaf_levels & (1u << level)) &&
+	       !(map_flags & PTB_MAP_4K_ONLY) && space_frame_is_pfn(s);
+}
+
+ptb_err_t space_check_range(const struct ptb_space *s, uint64_t va, uint64_t len, const uint64_t *pa)
+{
+	const struct ptb_format *f = s->enc.format;
+	if (len == 0)
+		return PTB_E_INVAL;
+	if ((va | len | (pa ? *pa : 0)) & (PTB_PAGE_SIZE - 1))
+		return PTB_E_ALIGN;
+	uint64_t last = va + (len - 1);
+	if (last < va)
+		return PTB_E_RANGE;
+	if (!ptb_format_va_ok(f, ptb_va(va)) || !ptb_format_va_ok(f, ptb_va(last)))
+		return f->canonical ? PTB_E_NONCANON : PTB_E_RANGE;
+	if (f->canonical && ((va ^ last) >> 63))
+		return PTB_E_NONCANON; /* spans the non-canonical hole */
+	if (pa) {
+		uint64_t plast = *pa + (len - 1);
+		if (plast < *pa || (s->pa_bits < 64 && (plast >> s->pa_bits)))
+			return PTB_E_RANGE;
+	}
+	unsigned root = s->root_level;
+	for (unsigned i = space_index(s, root, va);; i++) {
+		if (slot_bit(s->reserved, i))
+			return PTB_E_RESERVED;
+		if (i == space_index(s, root, last))
+			break;
+	}
+	return PTB_OK;
+}
+
+ptb_err_t space_check_attr(const struct ptb_space *s, ptb_attr_t attr)
+{
+	uint64_t e;
+	if (attr & ~PTB_ATTR_KNOWN)
+		return PTB_E_ATTR;
+	if ((s->flags & PTB_SPACE_WX_STRICT) && (attr & PTB_ATTR_WRITE) && (attr & PTB_ATTR_EXEC))
+		return PTB_E_WX;
+	return ptb_format_leaf(&s->enc, 1, ptb_frame(0), attr, &e);
+}
+
+static bool ops_complete(const struct ptb_backend_ops *o)
+{
+	if (!o || !o->alloc_table || !o->free_table || !o->table_ptr || !o->seal || !o->retire ||
+	    !o->write_live || !o->activate || !o->flush)
+		return false;
+	return (o->flags & PTB_BACKEND_FRAME_IS_PFN) || (o->frames_of && o->pa_of);
+}
+
+static ptb_err_t space_init(struct ptb_space *s, const struct ptb_space_config *cfg)
+{
+	const struct ptb_format *f = cfg ? cfg->format : NULL;
+	if (!s || !f || !ops_complete(cfg->backend.ops))
+		return PTB_E_INVAL;
+	if (cfg->max_leaf_level < 1 || cfg->max_leaf_level > 3 ||
+	    (cfg->max_leaf_level > 1 && !(f->leaf_levels & (1u << cfg->max_leaf_level))))
+		return PTB_E_INVAL;
+	if (cfg->pa_bits > f->pa_bits || (cfg->pa_bits && cfg->pa_bits < 32))
+		return PTB_E_INVAL;
+	if (cfg->reserved_count > f->entries[f->levels] ||
+	    cfg->reserved_first > f->entries[f->levels] - cfg->reserved_count)
+		return PTB_E_INVAL;
+	*s = (struct ptb_space){
+		.enc = { .format = f, .pat = cfg->pat ? cfg->pat : &ptb_pat_linux,
+			 .nx = cfg->flags & PTB_SPACE_NX },
+		.be = cfg->backend,
+		.root_level = f->levels,
+		.max_leaf_level = cfg->max_leaf_level,
+		.pa_bits = cfg->pa_bits ? cfg->pa_bits : f->pa_bits,
+		.flags = cfg->flags,
+	};
+	for (unsigned i = 0; i < cfg->reserved_count; i++) {
+		unsigned slot = cfg->reserved_first + i;
+		s->reserved[slot / 64] |= 1ull << (slot % 64);
+	}
+	return PTB_OK;
+}
+
+ptb_err_t ptb_space_create(struct ptb_space *s, const struct ptb_space_config *cfg)
+{
+	struct ptb_space tmp;
+	ptb_err_t err = space_init(&tmp, cfg);
+	if (err)
+		return err;
+	err = tmp.be.ops->alloc_table(tmp.be.ctx, tmp.root_level, &tmp.root);
+	if (err)
+		return err;
+	uint64_t *t = space_table(&tmp, tmp.root);
+	for (unsigned i = 0; i < 512; i++)
+		t[i] = 0;
+	*s = tmp;
+	return PTB_OK;
+}
+
+/* Every entry of every table reachable from pa is valid for its level. */
+static ptb_err_t validate_tree(const struct ptb_space *s, ptb_pa_t pa, unsigned level, bool root)
+{
+	const struct ptb_format *f = s->enc.format;
+	const uint64_t *t = space_table(s, pa);
+	for (unsigned i = 0; i < f->entries[level]; i++) {
+		uint64_t e = t[i];
+		if (root && slot_bit(s->reserved, i))
+			continue;
+		if (!ptb_format_entry_valid(f, level, e))
+			return PTB_E_NOTTABLE;
+		if (!ptb_entry_is_table(f, level, e))
+			continue;
+		ptb_pa_t child;
+		if (space_child(s, level, e, &child) != PTB_OK || child.raw == pa.raw)
+			return PTB_E_NOTTABLE;
+		ptb_err_t err = validate_tree(s, child, level - 1, false);
+		if (err)
+			return err;
+	}
+	return PTB_OK;
+}
+
+ptb_err_t ptb_space_adopt(struct ptb_space *s, const struct ptb_space_config *cfg, ptb_pa_t root,
+			  bool live)
+{
+	struct ptb_space tmp;
+	ptb_err_t err = space_init(&tmp, cfg);
+	if (err)
+		return err;
+	if (root.raw & (PTB_PAGE_SIZE - 1))
+		return PTB_E_ALIGN;
+	if (!root.raw || (tmp.pa_bits < 64 && (root.raw >> tmp.pa_bits)))
+		return PTB_E_NOTTABLE;
+	tmp.root = root;
+	tmp.sealed = live;
+	err = validate_tree(&tmp, root, tmp.root_level, true);
+	if (err)
+		return err;
+	*s = tmp;
+	return PTB_OK;
+}
+
+/* Post-order traversal of the tree, skipping foreign root slots unless asked. */
+static bool each_table(const struct ptb_space *s, ptb_pa_t pa, unsigned level, bool with_imported,
+		       ptb_table_fn fn, void *arg)
+{
+	const struct ptb_format *f = s->enc.format;
+	if (level > 1) {
+		const uint64_t *t = space_table(s, pa);
+		for (unsigned i = 0; i < f->entries[level]; i++) {
+			if (level == s->root_level &&
+			    (slot_bit(s->reserved, i) || (!with_imported && slot_bit(s->imported, i))))
+				continue;
+			ptb_pa_t child;
+			if (!ptb_entry_is_table(f, level, t[i]) || space_child(s, level, t[i], &child))
+				continue;
+			if (!each_table(s, child, level - 1, with_imported, fn, arg))
+				return false;
+		}
+	}
+	struct ptb_table_ref r = { pa, level };
+	return fn(arg, &r);
+}
+
+void ptb_space_for_each_table(const struct ptb_space *s, bool with_imported, ptb_table_fn fn, void *arg)
+{
+	each_table(s, s->root, s->root_level, with_imported, fn, arg);
+}
+
+static bool count_one(void *arg, const struct ptb_table_ref *t)
+{
+	struct ptb_table_count *c = arg;
+	c->by_level[t->level]++;
+	c->by_level[0]++;
+	return true;
+}
+
+void ptb_space_count_tables(const struct ptb_space *s, struct ptb_table_count *out)
+{
+	*out = (struct ptb_table_count){ { 0 } };
+	ptb_space_for_each_table(s, false, count_one, out);
+}
+
+/* Batches tables for seal or retire. */
+enum batch_op { BATCH_SEAL, BATCH_RETIRE, BATCH_RETIRE_FREE, BATCH_FREE };
+
+struct table_batch {
+	const struct ptb_space *s;
+	enum batch_op op;
+	uint64_t limit, handled;   /* stop after `limit` tables */
+	size_t n;
+	struct ptb_table_ref buf[64];
+	ptb_err_t err;
+};
+
+static bool batch_push(struct table_batch *b)
+{
+	const struct ptb_backend_ops *o = b->s->be.ops;
+	size_t done = 0;
+	ptb_err_t err = PTB_OK;
+	if (!b->n)
+		return true;
+	if (b->op == BATCH_SEAL)
+		err = o->seal(b->s->be.ctx, b->buf, b->n, &done);
+	else if (b->op != BATCH_FREE)
+		err = o->retire(b->s->be.ctx, b->buf, b->n, &done);
+	b->handled += err ? done : b->n;
+	if (!err && (b->op == BATCH_RETIRE_FREE || b->op == BATCH_FREE)) {
+		for (size_t i = 0; i < b->n; i++)
+			o->free_table(b->s->be.ctx, b->buf[i].pa, b->buf[i].level);
+	}
+	b->n = 0;
+	b->err = err;
+	return !err;
+}
+
+static bool batch_add(void *arg, const struct ptb_table_ref *t)
+{
+	struct table_batch *b = arg;
+	if (b->handled + b->n >= b->limit)
+		return false;
+	b->buf[b->n++] = *t;
+	return b->n < 64 || batch_push(b);
+}
+
+/* Run op over the space's own tables (children first), at most limit. */
+static struct table_batch run_batch(struct ptb_space *s, enum batch_op op, uint64_t limit)
+{
+	struct table_batch b = { .s = s, .op = op, .limit = limit };
+	ptb_space_for_each_table(s, false, batch_add, &b);
+	if (!b.err)
+		batch_push(&b);
+	return b;
+}
+
+ptb_err_t ptb_space_seal(struct ptb_space *s)
+{
+	if (!s || s->sealed)
+		return PTB_E_INVAL;
+	struct table_batch b = run_batch(s, BATCH_SEAL, UINT64_MAX);
+	if (b.err) {
+		/* The traversal order is fixed: retire the first `handled`. */
+		(void)run_batch(s, BATCH_RETIRE, b.handled);
+		return b.err;
+	}
+	s->sealed = true;
+	return PTB_OK;
+}
+
+ptb_err_t ptb_space_activate(struct ptb_space *s)
+{
+	if (!s || !s->sealed)
+		return PTB_E_INVAL;
+	return s->be.ops->activate(s->be.ctx, s->root, s->root_level);
+}
+
+ptb_err_t ptb_space_destroy(struct ptb_space *s)
+{
+	if (!s)
+		return PTB_E_INVAL;
+	struct table_batch b = run_batch(s, s->sealed ? BATCH_RETIRE_FREE : BATCH_FREE, UINT64_MAX);
+	if (b.err)
+		return b.err;
+	*s = (struct ptb_space){ 0 };
+	return PTB_OK;
+}

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Transactions: how every changing operation stays all-or-nothing.
+ *
+ * 1. The operation plans (read-only) and calls txn_begin with the number of
+ *    new tables and live writes it needs; every page is reserved up front,
+ *    so running out of memory changes nothing.
+ * 2. It builds: new tables get plain stores; entries of existing tables get
+ *    plain stores in an unsealed space, batched write_live calls in a sealed
+ *    one; new tables are sealed (children first, batched) before the write
+ *    that links them.
+ * 3. txn_commit pushes what is pending, flushes, retires and frees what was
+ *    detached.  In a sealed space each accepted live write, new table and
+ *    seal is journaled (in reserved pages), so a refusal is undone exactly.
+ * In an unsealed space nothing after txn_begin can fail.
+ */
+#include "space/internal.h"
+
+enum { J_TABLE = 1, J_SEALED = 2, J_WRITE = 3, J_DETACH = 4 };
+#define J_PER_PAGE 255u /* 16-byte records; the last slot links next and previous pages */
+
+static ptb_err_t alloc_page(struct ptb_space *s, unsigned level, ptb_pa_t *pa)
+{
+	return s->be.ops->alloc_table(s->be.ctx, level, pa);
+}
+
+static void free_page(struct ptb_space *s, ptb_pa_t pa, unsigned level)
+{
+	s->be.ops->free_table(s->be.ctx, pa, level);
+}
+
+static void free_chain(struct ptb_space *s, ptb_pa_t head, uint64_t n)
+{
+	while (n--) {
+		ptb_pa_t next = ptb_pa(space_table(s, head)[0]);
+		free_page(s, head, 1);
+		head = next;
+	}
+}
+
+static void journal_free(struct txn *t)
+{
+	ptb_pa_t p = t->jfirst;
+	while (p.raw) {
+		ptb_pa_t next = ptb_pa(space_table(t->s, p)[2 * J_PER_PAGE]);
+		free_page(t->s, p, 1);
+		p = next;
+	}
+	t->jfirst = t->jcur = ptb_pa(0);
+}
+
+static void journal_add(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
+{
+	if (t->jpos == J_PER_PAGE) {
+		t->jcur = ptb_pa(space_table(t->s, t->jcur)[2 * J_PER_PAGE]);
+		t->jpos = 0;
+	}
+	PTB_ASSERT(t->jcur.raw);
+	uint64_t *rec = space_table(t->s, t->jcur) + 2 * t->jpos++;
+	rec[0] = pa.raw | kind | (uint64_t)level << 56;
+	rec[1] = val;
+	t->jrecords++;
+}
+
+typedef void (*journal_fn)(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val);
+
+/* Visit the records, newest first when `reverse` (undo order). */
+static void journal_each(struct txn *t, bool reverse, journal_fn fn)
+{
+	if (!t->jrecords)
+		return;
+	uint64_t last_page = (t->jrecords - 1) / J_PER_PAGE;
+	ptb_pa_t p = t->jfirst;
+	if (reverse)
+		for (uint64_t i = 0; i < last_page; i++)
+			p = ptb_pa(space_table(t->s, p)[2 * J_PER_PAGE]);
+	for (uint64_t pg = 0; pg <= last_page && p.raw; pg++) {
+		uint64_t page = reverse ? last_page - pg : pg;
+		unsigned n = page == last_page ? (unsigned)((t->jrecords - 1) % J_PER_PAGE + 1) : J_PER_PAGE;
+		for (unsigned k = 0; k < n; k++) {
+			unsigned slot = reverse ? n - 1 - k : k;
+			const uint64_t *rec = space_table(t->s, p) + 2 * slot;
+			uint64_t w = rec[0], val = rec[1];
+			fn(t, (unsigned)(w & 7), ptb_pa(w & 0x00fffffffffffff8ull), (unsigned)(w >> 56), val);
+		}
+		p = ptb_pa(space_table(t->s, p)[2 * J_PER_PAGE + (reverse ? 1 : 0)]);
+	}
+}
+
+ptb_err_t txn_begin(struct txn *t, struct ptb_space *s, uint64_t tables, uint64_t writes)
+{
+	*t = (struct txn){ .s = s, .live = s->sealed, .flush_lo = UINT64_MAX };
+	ptb_err_t err = PTB_OK;
+	if (t->live) {
+		uint64_t records = 2 * tables + 2 * writes;
+		uint64_t pages = (records + J_PER_PAGE - 1) / J_PER_PAGE;
+		ptb_pa_t prev = ptb_pa(0);
+		for (uint64_t i = 0; i < pages; i++) {
+			ptb_pa_t pa;
+			err = alloc_page(s, 1, &pa);
+			if (err)
+				break;
+			space_table(s, pa)[2 * J_PER_PAGE] = 0;
+			space_table(s, pa)[2 * J_PER_PAGE + 1] = prev.raw;
+			if (prev.raw)
+				space_table(s, prev)[2 * J_PER_PAGE] = pa.raw;
+			else
+				t->jfirst = pa;
+			prev = pa;
+		}
+		t->jcur = t->jfirst;
+	}
+	for (uint64_t i = 0; !err && i < tables; i++) {
+		ptb_pa_t pa;
+		err = alloc_page(s, 1, &pa);
+		if (!err) {
+			space_table(s, pa)[0] = t->resv.raw;
+			t->resv = pa;
+			t->nresv++;
+		}
+	}
+	if (err) {
+		txn_abort(t);
+		return err;
+	}
+	return PTB_OK;
+}
+
+void txn_abort(struct txn *t)
+{
+	free_chain(t->s, t->resv, t->nresv);
+	t->resv = ptb_pa(0);
+	t->nresv = 0;
+	journal_free(t);
+}
+
+ptb_pa_t txn_new_table(struct txn *t, unsigned level)
+{
+	PTB_ASSERT(t->nresv > 0);
+	ptb_pa_t pa = t->resv;
+	t->resv = ptb_pa(space_table(t->s, pa)[0]);
+	t->nresv--;
+	if (t->live)
+		journal_add(t, J_TABLE, pa, level, 0);
+	return pa;
+}
+
+static void push_seals(struct txn *t)
+{
+	if (!t->nseal || t->err)
+		return;
+	size_t done = 0;
+	ptb_err_t err = t->s->be.ops->seal(t->s->be.ctx, t->seal_buf, t->nseal, &done);
+	if (err)
+		t->err = err;
+	else
+		done = t->nseal;
+	for (size_t i = 0; i < done; i++)
+		journal_add(t, J_SEALED, t->seal_buf[i].pa, t->seal_buf[i].level, 0);
+	t->nseal = 0;
+}
+
+static void push_writes(struct txn *t)
+{
+	push_seals(t);
+	if (!t->nlive || t->err)
+		return;
+	size_t done = 0;
+	ptb_err_t err = t->s->be.ops->write_live(t->s->be.ctx, t->live_buf, t->nlive, &done);
+	if (err)
+		t->err = err;
+	else
+		done = t->nlive;
+	for (size_t i = 0; i < done; i++)
+		journal_add(t, J_WRITE, t->live_buf[i].entry_pa, t->live_buf[i].level, t->live_old[i]);
+	t->nlive = 0;
+}
+
+void txn_table_done(struct txn *t, ptb_pa_t pa, unsigned level)
+{
+	if (!t->live)
+		return;
+	if (t->nseal == TXN_BATCH)
+		push_seals(t);
+	t->seal_buf[t->nseal++] = (struct ptb_table_ref){ pa, level };
+}
+
+void txn_write(struct txn *t, ptb_pa_t tpa, uint64_t *tbl, unsigned level, unsigned idx,
+	       uint64_t val, bool fresh)
+{
+	if (fresh || !t->live) {
+		tbl[idx] = val;
+		return;
+	}
+	if (t->nlive == TXN_BATCH)
+		push_writes(t);
+	t->live_old[t->nlive] = tbl[idx];
+	t->live_buf[t->nlive++] = (struct ptb_live_write){
+		ptb_pa(tpa.raw + 8ull * idx), val, level };
+}
+
+void txn_changed(struct txn *t, uint64_t lo, uint64_t hi)
+{
+	if (lo < t->flush_lo)
+		t->flush_lo = lo;
+	if (hi > t->flush_hi)
+		t->flush_hi = hi;
+}
+
+/* Visit every table of the subtree rooted at pa (children first). */
+static void subtree_each(struct ptb_space *s, ptb_pa_t pa, unsigned level,
+			 void (*fn)(struct txn *, ptb_pa_t, unsigned), struct txn *t)
+{
+	if (level > 1) {
+		const uint64_t *tbl = space_table(s, pa);
+		unsigned n = s->enc.format->entries[level];
+		for (unsigned i = 0; i < n; i++) {
+			ptb_pa_t child;
+			if (ptb_entry_is_table(s->enc.format, level, tbl[i]) &&
+			    space_child(s, level, tbl[i], &child) == PTB_OK) {
+				subtree_each(s, child, level - 1, fn, t);
+				tbl = space_table(s, pa); /* hooks may move the window */
+			}
+		}
+	}
+	fn(t, pa, level);
+}
+
+static void free_one(struct txn *t, ptb_pa_t pa, unsigned level)
+{
+	free_page(t->s, pa, level);
+}
+
+static void push_retires(struct txn *t)
+{
+	size_t done = 0;
+	if (!t->nretire)
+		return;
+	ptb_err_t err = t->s->be.ops->retire(t->s->be.ctx, t->retire_buf, t->nretire, &done);
+	if (err && !t->err)
+		t->err = err;
+	if (err)
+		return; /* not retired: cannot be freed; documented exception */
+	for (unsigned i = 0; i < t->nretire; i++)
+		free_page(t->s, t->retire_buf[i].pa, t->retire_buf[i].level);
+	t->nretire = 0;
+}
+
+static void retire_one(struct txn *t, ptb_pa_t pa, unsigned level)
+{
+	if (t->nretire == TXN_BATCH)
+		push_retires(t);
+	if (t->nretire < TXN_BATCH)
+		t->retire_buf[t->nretire++] = (struct ptb_table_ref){ pa, level };
+}
+
+void txn_free_later(struct txn *t, ptb_pa_t pa, unsigned level)
+{
+	if (t->live)
+		journal_add(t, J_DETACH, pa, level, 0);
+	else
+		subtree_each(t->s, pa, level, free_one, t);
+}
+
+static void undo_record(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
+{
+	const struct ptb_backend_ops *ops = t->s->be.ops;
+	size_t done;
+	if (kind == J_WRITE) {
+		struct ptb_live_write w = { pa, val, level };
+		(void)ops->write_live(t->s->be.ctx, &w, 1, &done);
+	} else if (kind == J_SEALED) {
+		struct ptb_table_ref r = { pa, level };
+		(void)ops->retire(t->s->be.ctx, &r, 1, &done);
+	} else if (kind == J_TABLE) {
+		free_page(t->s, pa, level);
+	}
+}
+
+static void flush_changes(struct txn *t)
+{
+	if (!t->live)
+		return;
+	if (t->flush_all)
+		t->s->be.ops->flush(t->s->be.ctx, ptb_va(0), 0);
+	else if (t->flush_lo <= t->flush_hi)
+		t->s->be.ops->flush(t->s->be.ctx, ptb_va(t->flush_lo), t->flush_hi - t->flush_lo + 1);
+}
+
+static void detached_each(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
+{
+	(void)val;
+	if (kind == J_DETACH)
+		subtree_each(t->s, pa, level, retire_one, t);
+}
+
+ptb_err_t txn_commit(struct txn *t)
+{
+	push_writes(t);
+	if (t->err) {
+		/* Undo newest first: writes back, then seals retired, then
+		 * new tables freed.  The undo restores values the platform
+		 * accepted before, so a conforming platform accepts them. */
+		journal_each(t, true, undo_record);
+		t->flush_all = true;
+		flush_changes(t);
+		ptb_err_t err = t->err;
+		txn_abort(t);
+		return err;
+	}
+	flush_changes(t);
+	if (t->live && t->jrecords) {
+		journal_each(t, false, detached_each);
+		push_retires(t);
+	}
+	ptb_err_t err = t->err;
+	txn_abort(t); /* returns unused reserved pages and the journal */
+	return err;
+}
