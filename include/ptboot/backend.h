@@ -45,8 +45,11 @@ struct ptb_backend_ops {
 	unsigned flags;
 
 	/*
-	 * alloc_table: give one 4 KiB page to become a level-`level` table.
-	 * Pre: none (may be called at any time, several times per operation).
+	 * alloc_table: give one 4 KiB page to become a level-`level` table,
+	 * or, for level 0, a scratch page (the undo journal of an operation on
+	 * a sealed space) that ptboot frees before that operation returns.
+	 * Pre: none (may be called at any time, several times per operation;
+	 *   an operation takes its tables first, then its scratch pages).
 	 * Post: *pa is page aligned, not in use for anything else, and
 	 *   table_ptr(*pa) gives a writable pointer to it.  Contents unspecified:
 	 *   ptboot writes every entry before linking it.
@@ -112,8 +115,10 @@ struct ptb_backend_ops {
 	/*
 	 * retire: the tables were unlinked from every tree and the TLB flushed
 	 * since; they become NEW again (ptboot will free or reuse them).
-	 * Pre: each table is SEALED, no entry of any tree points to it, no root
-	 *   in use is one of them, and a flush covering them ran after unlinking.
+	 * Pre: each table is SEALED; no entry of a SEALED table points to it
+	 *   (its parent was unlinked, or retired earlier in this or an earlier
+	 *   call: ptboot retires parents before children); no root in use is
+	 *   one of them; a flush covering them ran after unlinking.
 	 * Post: each page is NEW (writable with plain stores).
 	 * On error: PTB_E_REFUSED; [0, *done) are NEW, the rest SEALED.
 	 * May: unpin, make the mappings writable again (Xen).

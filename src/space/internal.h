@@ -54,6 +54,11 @@ static inline bool space_slot_foreign(const struct ptb_space *s, unsigned slot)
 	       slot_bit(s->reserved, slot);
 }
 
+/* Visit the space's own tables below root: children first, or parents
+ * first when preorder. */
+void space_each_table(const struct ptb_space *s, ptb_pa_t root, unsigned level, bool preorder,
+		      ptb_table_fn fn, void *arg);
+
 /* pa of the table an entry of a level-`level` table points to. */
 ptb_err_t space_child(const struct ptb_space *s, unsigned level, uint64_t e, ptb_pa_t *pa);
 

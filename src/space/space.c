@@ -166,31 +166,40 @@ ptb_err_t ptb_space_adopt(struct ptb_space *s, const struct ptb_space_config *cf
 	return PTB_OK;
 }
 
-/* Post-order traversal of the tree, skipping foreign root slots unless asked. */
+/* Traverse the tree, children first or (preorder) parents first, skipping
+ * foreign root slots unless asked. */
 static bool each_table(const struct ptb_space *s, ptb_pa_t pa, unsigned level, bool with_imported,
-		       ptb_table_fn fn, void *arg)
+		       bool preorder, ptb_table_fn fn, void *arg)
 {
 	const struct ptb_format *f = s->enc.format;
+	struct ptb_table_ref r = { pa, level };
+	if (preorder && !fn(arg, &r))
+		return false;
 	if (level > 1) {
-		const uint64_t *t = space_table(s, pa);
 		for (unsigned i = 0; i < f->entries[level]; i++) {
+			uint64_t e = space_table(s, pa)[i];
 			if (level == s->root_level &&
 			    (slot_bit(s->reserved, i) || (!with_imported && slot_bit(s->imported, i))))
 				continue;
 			ptb_pa_t child;
-			if (!ptb_entry_is_table(f, level, t[i]) || space_child(s, level, t[i], &child))
+			if (!ptb_entry_is_table(f, level, e) || space_child(s, level, e, &child))
 				continue;
-			if (!each_table(s, child, level - 1, with_imported, fn, arg))
+			if (!each_table(s, child, level - 1, with_imported, preorder, fn, arg))
 				return false;
 		}
 	}
-	struct ptb_table_ref r = { pa, level };
-	return fn(arg, &r);
+	return preorder || fn(arg, &r);
+}
+
+void space_each_table(const struct ptb_space *s, ptb_pa_t root, unsigned level, bool preorder,
+		      ptb_table_fn fn, void *arg)
+{
+	each_table(s, root, level, false, preorder, fn, arg);
 }
 
 void ptb_space_for_each_table(const struct ptb_space *s, bool with_imported, ptb_table_fn fn, void *arg)
 {
-	each_table(s, s->root, s->root_level, with_imported, fn, arg);
+	each_table(s, s->root, s->root_level, with_imported, false, fn, arg);
 }
 
 static bool count_one(void *arg, const struct ptb_table_ref *t)
@@ -208,7 +217,7 @@ void ptb_space_count_tables(const struct ptb_space *s, struct ptb_table_count *o
 }
 
 /* Batches tables for seal or retire. */
-enum batch_op { BATCH_SEAL, BATCH_RETIRE, BATCH_RETIRE_FREE, BATCH_FREE };
+enum batch_op { BATCH_SEAL, BATCH_RETIRE, BATCH_FREE };
 
 struct table_batch {
 	const struct ptb_space *s;
@@ -231,7 +240,7 @@ static bool batch_push(struct table_batch *b)
 	else if (b->op != BATCH_FREE)
 		err = o->retire(b->s->be.ctx, b->buf, b->n, &done);
 	b->handled += err ? done : b->n;
-	if (!err && (b->op == BATCH_RETIRE_FREE || b->op == BATCH_FREE)) {
+	if (b->op == BATCH_FREE) {
 		for (size_t i = 0; i < b->n; i++)
 			o->free_table(b->s->be.ctx, b->buf[i].pa, b->buf[i].level);
 	}
@@ -249,14 +258,39 @@ static bool batch_add(void *arg, const struct ptb_table_ref *t)
 	return b->n < 64 || batch_push(b);
 }
 
-/* Run op over the space's own tables (children first), at most limit. */
+/* Run op over the space's own tables, at most limit: seal children first
+ * (a table is complete only when its children are), retire parents first
+ * (a child is unreferenced only once its parent stopped being a table),
+ * free children first (a freed parent is no longer read). */
 static struct table_batch run_batch(struct ptb_space *s, enum batch_op op, uint64_t limit)
 {
 	struct table_batch b = { .s = s, .op = op, .limit = limit };
-	ptb_space_for_each_table(s, false, batch_add, &b);
+	space_each_table(s, s->root, s->root_level, op == BATCH_RETIRE, batch_add, &b);
 	if (!b.err)
 		batch_push(&b);
 	return b;
+}
+
+struct undo_seal {
+	const struct ptb_space *s;
+	uint64_t left;
+};
+
+static bool retire_one(void *arg, const struct ptb_table_ref *t)
+{
+	struct undo_seal *u = arg;
+	size_t done;
+	if (!u->left)
+		return false;
+	u->left--;
+	(void)u->s->be.ops->retire(u->s->be.ctx, t, 1, &done);
+	return true;
+}
+
+static void undo_seal(const struct ptb_space *s, uint64_t n)
+{
+	struct undo_seal u = { s, n };
+	space_each_table(s, s->root, s->root_level, false, retire_one, &u);
 }
 
 ptb_err_t ptb_space_seal(struct ptb_space *s)
@@ -265,8 +299,9 @@ ptb_err_t ptb_space_seal(struct ptb_space *s)
 		return PTB_E_INVAL;
 	struct table_batch b = run_batch(s, BATCH_SEAL, UINT64_MAX);
 	if (b.err) {
-		/* The traversal order is fixed: retire the first `handled`. */
-		(void)run_batch(s, BATCH_RETIRE, b.handled);
+		/* Retire what this call sealed: the children-first order is
+		 * fixed, so those are the first `handled` tables in it. */
+		undo_seal(s, b.handled);
 		return b.err;
 	}
 	s->sealed = true;
@@ -284,9 +319,12 @@ ptb_err_t ptb_space_destroy(struct ptb_space *s)
 {
 	if (!s)
 		return PTB_E_INVAL;
-	struct table_batch b = run_batch(s, s->sealed ? BATCH_RETIRE_FREE : BATCH_FREE, UINT64_MAX);
-	if (b.err)
-		return b.err;
+	if (s->sealed) {
+		struct table_batch r = run_batch(s, BATCH_RETIRE, UINT64_MAX);
+		if (r.err)
+			return r.err;
+	}
+	(void)run_batch(s, BATCH_FREE, UINT64_MAX);
 	*s = (struct ptb_space){ 0 };
 	return PTB_OK;
 }

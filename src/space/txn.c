@@ -43,7 +43,7 @@ static void journal_free(struct txn *t)
 	ptb_pa_t p = t->jfirst;
 	while (p.raw) {
 		ptb_pa_t next = ptb_pa(space_table(t->s, p)[2 * J_PER_PAGE]);
-		free_page(t->s, p, 1);
+		free_page(t->s, p, 0);
 		p = next;
 	}
 	t->jfirst = t->jcur = ptb_pa(0);
@@ -91,13 +91,22 @@ ptb_err_t txn_begin(struct txn *t, struct ptb_space *s, uint64_t tables, uint64_
 {
 	*t = (struct txn){ .s = s, .live = s->sealed, .flush_lo = UINT64_MAX };
 	ptb_err_t err = PTB_OK;
-	if (t->live) {
+	for (uint64_t i = 0; !err && i < tables; i++) {
+		ptb_pa_t pa;
+		err = alloc_page(s, 1, &pa);
+		if (!err) {
+			space_table(s, pa)[0] = t->resv.raw;
+			t->resv = pa;
+			t->nresv++;
+		}
+	}
+	if (t->live && !err) {
 		uint64_t records = 2 * tables + 2 * writes;
 		uint64_t pages = (records + J_PER_PAGE - 1) / J_PER_PAGE;
 		ptb_pa_t prev = ptb_pa(0);
 		for (uint64_t i = 0; i < pages; i++) {
 			ptb_pa_t pa;
-			err = alloc_page(s, 1, &pa);
+			err = alloc_page(s, 0, &pa);
 			if (err)
 				break;
 			space_table(s, pa)[2 * J_PER_PAGE] = 0;
@@ -109,15 +118,6 @@ ptb_err_t txn_begin(struct txn *t, struct ptb_space *s, uint64_t tables, uint64_
 			prev = pa;
 		}
 		t->jcur = t->jfirst;
-	}
-	for (uint64_t i = 0; !err && i < tables; i++) {
-		ptb_pa_t pa;
-		err = alloc_page(s, 1, &pa);
-		if (!err) {
-			space_table(s, pa)[0] = t->resv.raw;
-			t->resv = pa;
-			t->nresv++;
-		}
 	}
 	if (err) {
 		txn_abort(t);
@@ -207,23 +207,26 @@ void txn_changed(struct txn *t, uint64_t lo, uint64_t hi)
 		t->flush_hi = hi;
 }
 
-/* Visit every table of the subtree rooted at pa (children first). */
-static void subtree_each(struct ptb_space *s, ptb_pa_t pa, unsigned level,
+struct subtree_fn {
+	struct txn *t;
+	void (*fn)(struct txn *, ptb_pa_t, unsigned);
+};
+
+static bool subtree_visit(void *arg, const struct ptb_table_ref *r)
+{
+	struct subtree_fn *v = arg;
+	v->fn(v->t, r->pa, r->level);
+	return true;
+}
+
+/* Visit every table of the subtree rooted at pa: parents first to retire
+ * (a child stops being referenced when its parent is retired), children
+ * first to free (a freed parent is not read again). */
+static void subtree_each(struct ptb_space *s, ptb_pa_t pa, unsigned level, bool preorder,
 			 void (*fn)(struct txn *, ptb_pa_t, unsigned), struct txn *t)
 {
-	if (level > 1) {
-		const uint64_t *tbl = space_table(s, pa);
-		unsigned n = s->enc.format->entries[level];
-		for (unsigned i = 0; i < n; i++) {
-			ptb_pa_t child;
-			if (ptb_entry_is_table(s->enc.format, level, tbl[i]) &&
-			    space_child(s, level, tbl[i], &child) == PTB_OK) {
-				subtree_each(s, child, level - 1, fn, t);
-				tbl = space_table(s, pa); /* hooks may move the window */
-			}
-		}
-	}
-	fn(t, pa, level);
+	struct subtree_fn v = { t, fn };
+	space_each_table(s, pa, level, preorder, subtree_visit, &v);
 }
 
 static void free_one(struct txn *t, ptb_pa_t pa, unsigned level)
@@ -241,8 +244,6 @@ static void push_retires(struct txn *t)
 		t->err = err;
 	if (err)
 		return; /* not retired: cannot be freed; documented exception */
-	for (unsigned i = 0; i < t->nretire; i++)
-		free_page(t->s, t->retire_buf[i].pa, t->retire_buf[i].level);
 	t->nretire = 0;
 }
 
@@ -259,7 +260,7 @@ void txn_free_later(struct txn *t, ptb_pa_t pa, unsigned level)
 	if (t->live)
 		journal_add(t, J_DETACH, pa, level, 0);
 	else
-		subtree_each(t->s, pa, level, free_one, t);
+		subtree_each(t->s, pa, level, false, free_one, t);
 }
 
 static void undo_record(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
@@ -287,11 +288,18 @@ static void flush_changes(struct txn *t)
 		t->s->be.ops->flush(t->s->be.ctx, ptb_va(t->flush_lo), t->flush_hi - t->flush_lo + 1);
 }
 
-static void detached_each(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
+static void detached_retire(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
 {
 	(void)val;
 	if (kind == J_DETACH)
-		subtree_each(t->s, pa, level, retire_one, t);
+		subtree_each(t->s, pa, level, true, retire_one, t);
+}
+
+static void detached_free(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
+{
+	(void)val;
+	if (kind == J_DETACH && !t->err)
+		subtree_each(t->s, pa, level, false, free_one, t);
 }
 
 ptb_err_t txn_commit(struct txn *t)
@@ -310,8 +318,9 @@ ptb_err_t txn_commit(struct txn *t)
 	}
 	flush_changes(t);
 	if (t->live && t->jrecords) {
-		journal_each(t, false, detached_each);
+		journal_each(t, false, detached_retire);
 		push_retires(t);
+		journal_each(t, false, detached_free);
 	}
 	ptb_err_t err = t->err;
 	txn_abort(t); /* returns unused reserved pages and the journal */
