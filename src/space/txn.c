@@ -178,8 +178,8 @@ static void push_writes(struct txn *t)
 
 void txn_table_done(struct txn *t, ptb_pa_t pa, unsigned level)
 {
-	if (!t->live)
-		return;
+	if (!t->live || t->err)
+		return; /* after a refusal the build runs on only to its end: undone */
 	if (t->nseal == TXN_BATCH)
 		push_seals(t);
 	t->seal_buf[t->nseal++] = (struct ptb_table_ref){ pa, level };
@@ -192,6 +192,8 @@ void txn_write(struct txn *t, ptb_pa_t tpa, uint64_t *tbl, unsigned level, unsig
 		tbl[idx] = val;
 		return;
 	}
+	if (t->err)
+		return;
 	if (t->nlive == TXN_BATCH)
 		push_writes(t);
 	t->live_old[t->nlive] = tbl[idx];
