@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/* The Xen PV backend (see ptb_xen.h). */
+#include "ptb_xen.h"
+#include <ptboot/format.h>
+
+#define INVALID_MFN (~0ull)
+
+static struct ptb_xen *xen(void *ctx)
+{
+	return ctx;
+}
+
+static ptb_err_t refused(struct ptb_xen *x, long rc)
+{
+	x->stats.refusals++;
+	x->stats.last_error = rc;
+	return PTB_E_REFUSED;
+}
+
+static uint64_t mfn_of(const struct ptb_xen *x, uint64_t pa)
+{
+	uint64_t pfn = pa >> PTB_PAGE_SHIFT;
+	return pfn < x->nr_pages ? x->p2m[pfn] : INVALID_MFN;
+}
+
+static ptb_err_t xen_alloc(void *ctx, unsigned level, ptb_pa_t *pa)
+{
+	struct ptb_xen *x = xen(ctx);
+	(void)level;
+	return x->page_alloc ? x->page_alloc(x->page_arg, pa) : PTB_E_NOMEM;
+}
+
+static void xen_free(void *ctx, ptb_pa_t pa, unsigned level)
+{
+	struct ptb_xen *x = xen(ctx);
+	(void)level;
+	if (x->page_free)
+		x->page_free(x->page_arg, pa);
+}
+
+static uint64_t *xen_table_ptr(void *ctx, ptb_pa_t pa)
+{
+	return (uint64_t *)(xen(ctx)->access + pa.raw);
+}
+
+static ptb_err_t xen_frames_of(void *ctx, ptb_pa_t pa, size_t n, ptb_frame_t *out)
+{
+	struct ptb_xen *x = xen(ctx);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t mfn = mfn_of(x, pa.raw + i * PTB_PAGE_SIZE);
+		if (mfn == INVALID_MFN)
+			return PTB_E_RANGE;
+		out[i] = ptb_frame(mfn);
+	}
+	return PTB_OK;
+}
+
+static ptb_err_t xen_pa_of(void *ctx, ptb_frame_t fr, ptb_pa_t *pa)
+{
+	struct ptb_xen *x = xen(ctx);
+	uint64_t pfn = x->m2p[fr.raw];
+	/* The m2p holds stale entries for frames that are not ours. */
+	if (pfn >= x->nr_pages || x->p2m[pfn] != fr.raw)
+		return PTB_E_RANGE;
+	*pa = ptb_pfn_to_pa(pfn);
+	return PTB_OK;
+}
+
+/* The 4K leaf mapping a page as data, read-only or writable, NX. */
+static uint64_t alias_pte(uint64_t mfn, bool writable)
+{
+	static const struct ptb_encoding enc = { &ptb_format_x86_64_4level, &ptb_pat_xen, true };
+	uint64_t e = 0;
+	ptb_err_t err = ptb_format_leaf(&enc, 1, ptb_frame(mfn), writable ? PTB_ATTR_WRITE : 0, &e);
+	(void)err; /* cannot fail: known attributes, mfn < 2^40 */
+	return e;
+}
+
+/* Queue update_va_mapping for every alias of pa; returns entries added. */
+static unsigned queue_flips(struct ptb_xen *x, unsigned at, uint64_t pa, bool writable)
+{
+	unsigned n = 0;
+	for (unsigned w = 0; w < x->nwin; w++) {
+		const struct ptb_xen_window *win = &x->win[w];
+		if (pa < win->pa_lo || pa >= win->pa_hi)
+			continue;
+		struct ptb_xen_multicall *m = &x->mc[at + n++];
+		*m = (struct ptb_xen_multicall){ .op = PTB_XEN_HC_UPDATE_VA_MAPPING };
+		m->args[0] = win->va + (pa - win->pa_lo);
+		m->args[1] = alias_pte(mfn_of(x, pa), writable);
+		m->args[2] = 0; /* no flush: Xen flushes when the page's type changes */
+	}
+	return n;
+}
+
+/* Run the queued multicall; *first_bad: index of the first failed entry. */
+static ptb_err_t run_multicall(struct ptb_xen *x, unsigned n, unsigned *first_bad)
+{
+	*first_bad = n;
+	if (!n)
+		return PTB_OK;
+	long rc = ptb_xen_hc_multicall(x->mc, n);
+	x->stats.multicalls++;
+	x->stats.multicall_entries += n;
+	if (rc)
+		return refused(x, rc);
+	for (unsigned i = 0; i < n; i++)
+		if (x->mc[i].result) {
+			*first_bad = i;
+			return refused(x, (long)x->mc[i].result);
+		}
+	return PTB_OK;
+}
+
+/* Flip the aliases of up to PTB_XEN_BATCH tables in one multicall; the
+ * entries of table i start at start[i], so a failure maps back to a table. */
+static ptb_err_t flip(struct ptb_xen *x, const struct ptb_table_ref *t, size_t n, size_t *done,
+		      bool writable, unsigned prefix)
+{
+	unsigned start[PTB_XEN_BATCH + 1], at = prefix, bad;
+	for (size_t i = 0; i < n; i++) {
+		start[i] = at;
+		at += queue_flips(x, at, t[i].pa.raw, writable);
+	}
+	start[n] = at;
+	ptb_err_t err = run_multicall(x, at, &bad);
+	size_t ok = n;
+	if (err)
+		for (ok = 0; ok < n && start[ok + 1] <= bad; ok++)
+			;
+	*done = ok;
+	if (writable)
+		x->stats.ro_to_rw += ok;
+	else
+		x->stats.rw_to_ro += ok;
+	return err;
+}
+
+static ptb_err_t xen_seal(void *ctx, const struct ptb_table_ref *t, size_t n, size_t *done)
+{
+	struct ptb_xen *x = xen(ctx);
+	size_t total = 0;
+	while (total < n) {
+		size_t part = n - total > PTB_XEN_BATCH ? PTB_XEN_BATCH : n - total, ok;
+		ptb_err_t err = flip(x, t + total, part, &ok, false, 0);
+		total += ok;
+		if (err) {
+			*done = total;
+			return err;
+		}
+	}
+	*done = total;
+	return PTB_OK;
+}
+
+static bool take_pin(struct ptb_xen *x, ptb_pa_t pa)
+{
+	for (unsigned i = 0; i < x->npinned; i++)
+		if (x->pinned[i].raw == pa.raw) {
+			x->pinned[i] = x->pinned[--x->npinned];
+			return true;
+		}
+	return false;
+}
+
+/* Retire: one multicall per batch, the unpins (an mmuext_op entry) first,
+ * then the writable flips; ptboot retires parents first, so a pinned root
+ * is unpinned before its children are made writable. */
+static ptb_err_t xen_retire(void *ctx, const struct ptb_table_ref *t, size_t n, size_t *done)
+{
+	struct ptb_xen *x = xen(ctx);
+	size_t total = 0;
+	while (total < n) {
+		size_t part = n - total > PTB_XEN_BATCH ? PTB_XEN_BATCH : n - total, ok;
+		unsigned nunpin = 0;
+		for (size_t i = 0; i < part; i++)
+			if (take_pin(x, t[total + i].pa))
+				x->ext[nunpin++] = (struct ptb_xen_mmuext_op){
+					.cmd = PTB_XEN_MMUEXT_UNPIN, .arg1 = mfn_of(x, t[total + i].pa.raw) };
+		unsigned prefix = 0;
+		if (nunpin) {
+			x->mc[0] = (struct ptb_xen_multicall){ .op = PTB_XEN_HC_MMUEXT_OP,
+				.args = { (uint64_t)(uintptr_t)x->ext, nunpin, 0, PTB_XEN_DOMID_SELF } };
+			prefix = 1;
+			x->stats.unpins += nunpin;
+			x->stats.mmuext_ops += nunpin;
+		}
+		ptb_err_t err = flip(x, t + total, part, &ok, true, prefix);
+		if (err && prefix && x->mc[0].result)
+			ok = 0;
+		total += ok;
+		if (err) {
+			*done = total;
+			return err;
+		}
+	}
+	*done = total;
+	return PTB_OK;
+}
+
+static ptb_err_t xen_write_live(void *ctx, const struct ptb_live_write *w, size_t n, size_t *done)
+{
+	struct ptb_xen *x = xen(ctx);
+	size_t total = 0;
+	while (total < n) {
+		unsigned part = n - total > PTB_XEN_BATCH ? PTB_XEN_BATCH : (unsigned)(n - total), ok = 0;
+		for (unsigned i = 0; i < part; i++) {
+			uint64_t pa = w[total + i].entry_pa.raw;
+			x->upd[i] = (struct ptb_xen_mmu_update){
+				(mfn_of(x, pa) << PTB_PAGE_SHIFT) | (pa & (PTB_PAGE_SIZE - 1)), w[total + i].val };
+		}
+		long rc = ptb_xen_hc_mmu_update(x->upd, part, &ok);
+		x->stats.mmu_update_calls++;
+		x->stats.mmu_update_entries += part;
+		if (rc) {
+			*done = total + (ok < part ? ok : 0);
+			return refused(x, rc);
+		}
+		total += part;
+	}
+	*done = total;
+	return PTB_OK;
+}
+
+static ptb_err_t mmuext(struct ptb_xen *x, unsigned n)
+{
+	unsigned done = 0;
+	long rc = ptb_xen_hc_mmuext_op(x->ext, n, &done);
+	x->stats.mmuext_calls++;
+	x->stats.mmuext_ops += n;
+	return rc ? refused(x, rc) : PTB_OK;
+}
+
+static ptb_err_t xen_activate(void *ctx, ptb_pa_t root, unsigned level)
+{
+	struct ptb_xen *x = xen(ctx);
+	if (level != 4 || x->npinned == 4)
+		return PTB_E_INVAL;
+	uint64_t mfn = mfn_of(x, root.raw);
+	x->ext[0] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_PIN_L4, .arg1 = mfn };
+	x->ext[1] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_NEW_BASEPTR, .arg1 = mfn };
+	ptb_err_t err = mmuext(x, 2);
+	if (err)
+		return err;
+	x->pinned[x->npinned++] = root;
+	x->stats.pins++;
+	if (x->switch_after) {
+		x->access = x->access_after;
+		for (unsigned i = 0; i < x->nwin_after; i++)
+			x->win[i] = x->win_after[i];
+		x->nwin = x->nwin_after;
+		x->switch_after = false;
+	}
+	return PTB_OK;
+}
+
+static void xen_flush(void *ctx, ptb_va_t va, uint64_t len)
+{
+	struct ptb_xen *x = xen(ctx);
+	uint64_t pages = len / PTB_PAGE_SIZE;
+	unsigned n = 0;
+	if (len == 0 || pages > PTB_XEN_BATCH) {
+		x->ext[n++] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_TLB_FLUSH_LOCAL };
+	} else {
+		for (uint64_t i = 0; i < pages; i++)
+			x->ext[n++] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_INVLPG_LOCAL,
+								  .arg1 = va.raw + i * PTB_PAGE_SIZE };
+	}
+	(void)mmuext(x, n); /* Xen cannot refuse a local flush */
+}
+
+ptb_err_t ptb_xen_pin_root(struct ptb_xen *x, ptb_pa_t root)
+{
+	if (x->npinned == 4)
+		return PTB_E_INVAL;
+	x->ext[0] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_PIN_L4, .arg1 = mfn_of(x, root.raw) };
+	ptb_err_t err = mmuext(x, 1);
+	if (!err) {
+		x->pinned[x->npinned++] = root;
+		x->stats.pins++;
+	}
+	return err;
+}
+
+ptb_err_t ptb_xen_set_user_root(struct ptb_xen *x, ptb_pa_t root)
+{
+	x->ext[0] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_NEW_USER_BASEPTR,
+						.arg1 = mfn_of(x, root.raw) };
+	return mmuext(x, 1);
+}
+
+const struct ptb_backend_ops ptb_xen_ops = {
+	.flags = 0,
+	.alloc_table = xen_alloc,
+	.free_table = xen_free,
+	.table_ptr = xen_table_ptr,
+	.frames_of = xen_frames_of,
+	.pa_of = xen_pa_of,
+	.seal = xen_seal,
+	.retire = xen_retire,
+	.write_live = xen_write_live,
+	.activate = xen_activate,
+	.flush = xen_flush,
+};
