@@ -265,19 +265,30 @@ void txn_free_later(struct txn *t, ptb_pa_t pa, unsigned level)
 		subtree_each(t->s, pa, level, false, free_one, t);
 }
 
-static void undo_record(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
+/* Undo, newest first, one kind of record per pass: writes back, (flush),
+ * seals retired (reverse of children-first is parents-first), pages freed. */
+static void undo_write(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
 {
-	const struct ptb_backend_ops *ops = t->s->be.ops;
 	size_t done;
-	if (kind == J_WRITE) {
-		struct ptb_live_write w = { pa, val, level };
-		(void)ops->write_live(t->s->be.ctx, &w, 1, &done);
-	} else if (kind == J_SEALED) {
-		struct ptb_table_ref r = { pa, level };
-		(void)ops->retire(t->s->be.ctx, &r, 1, &done);
-	} else if (kind == J_TABLE) {
+	struct ptb_live_write w = { pa, val, level };
+	if (kind == J_WRITE)
+		(void)t->s->be.ops->write_live(t->s->be.ctx, &w, 1, &done);
+}
+
+static void undo_seal(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
+{
+	size_t done;
+	struct ptb_table_ref r = { pa, level };
+	(void)val;
+	if (kind == J_SEALED)
+		(void)t->s->be.ops->retire(t->s->be.ctx, &r, 1, &done);
+}
+
+static void undo_table(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
+{
+	(void)val;
+	if (kind == J_TABLE)
 		free_page(t->s, pa, level);
-	}
 }
 
 static void flush_changes(struct txn *t)
@@ -311,9 +322,11 @@ ptb_err_t txn_commit(struct txn *t)
 		/* Undo newest first: writes back, then seals retired, then
 		 * new tables freed.  The undo restores values the platform
 		 * accepted before, so a conforming platform accepts them. */
-		journal_each(t, true, undo_record);
+		journal_each(t, true, undo_write);
 		t->flush_all = true;
 		flush_changes(t);
+		journal_each(t, true, undo_seal);
+		journal_each(t, true, undo_table);
 		ptb_err_t err = t->err;
 		txn_abort(t);
 		return err;
