@@ -59,6 +59,9 @@ static inline bool space_slot_foreign(const struct ptb_space *s, unsigned slot)
 void space_each_table(const struct ptb_space *s, ptb_pa_t root, unsigned level, bool preorder,
 		      ptb_table_fn fn, void *arg);
 
+/* Free every table of a subtree of NEW tables, children first. */
+void space_free_subtree(const struct ptb_space *s, ptb_pa_t root, unsigned level);
+
 /* pa of the table an entry of a level-`level` table points to. */
 ptb_err_t space_child(const struct ptb_space *s, unsigned level, uint64_t e, ptb_pa_t *pa);
 

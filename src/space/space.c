@@ -202,6 +202,18 @@ void ptb_space_for_each_table(const struct ptb_space *s, bool with_imported, ptb
 	each_table(s, s->root, s->root_level, with_imported, false, fn, arg);
 }
 
+static bool free_one(void *arg, const struct ptb_table_ref *t)
+{
+	const struct ptb_space *s = arg;
+	s->be.ops->free_table(s->be.ctx, t->pa, t->level);
+	return true;
+}
+
+void space_free_subtree(const struct ptb_space *s, ptb_pa_t root, unsigned level)
+{
+	each_table(s, root, level, false, false, free_one, (void *)s);
+}
+
 static bool count_one(void *arg, const struct ptb_table_ref *t)
 {
 	struct ptb_table_count *c = arg;
