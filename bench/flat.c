@@ -34,6 +34,12 @@ static uint64_t *flat_ptr(void *ctx, ptb_pa_t pa)
 	return (uint64_t *)(f->mem + (pa.raw - f->lo));
 }
 
+static uintptr_t flat_window(void *ctx)
+{
+	struct flat *f = ctx;
+	return (uintptr_t)f->mem - f->lo;
+}
+
 static ptb_err_t flat_nothing(void *ctx, const struct ptb_table_ref *t, size_t n, size_t *done)
 {
 	(void)ctx;
@@ -68,7 +74,7 @@ static void flat_flush(void *ctx, ptb_va_t va, uint64_t len)
 
 static const struct ptb_backend_ops flat_ops = {
 	.flags = PTB_BACKEND_FRAME_IS_PFN | PTB_BACKEND_SEAL_NOOP,
-	.alloc_table = flat_alloc, .free_table = flat_free, .table_ptr = flat_ptr,
+	.alloc_table = flat_alloc, .free_table = flat_free, .table_ptr = flat_ptr, .table_window = flat_window,
 	.seal = flat_nothing, .retire = flat_nothing, .write_live = flat_write,
 	.activate = flat_activate, .flush = flat_flush,
 };

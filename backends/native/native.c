@@ -104,11 +104,17 @@ static void native_flush(void *ctx, ptb_va_t va, uint64_t len)
 	n->invlpgs += pages;
 }
 
+static uintptr_t native_window(void *ctx)
+{
+	return native(ctx)->window;
+}
+
 const struct ptb_backend_ops ptb_native_ops = {
 	.flags = PTB_BACKEND_FRAME_IS_PFN | PTB_BACKEND_SEAL_NOOP,
 	.alloc_table = native_alloc,
 	.free_table = native_free,
 	.table_ptr = native_table_ptr,
+	.table_window = native_window,
 	.seal = native_nothing,
 	.retire = native_nothing,
 	.write_live = native_write_live,

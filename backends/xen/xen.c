@@ -289,11 +289,17 @@ ptb_err_t ptb_xen_set_user_root(struct ptb_xen *x, ptb_pa_t root)
 	return mmuext(x, 1);
 }
 
+static uintptr_t xen_window(void *ctx)
+{
+	return xen(ctx)->access;
+}
+
 const struct ptb_backend_ops ptb_xen_ops = {
 	.flags = 0,
 	.alloc_table = xen_alloc,
 	.free_table = xen_free,
 	.table_ptr = xen_table_ptr,
+	.table_window = xen_window,
 	.frames_of = xen_frames_of,
 	.pa_of = xen_pa_of,
 	.seal = xen_seal,

@@ -82,6 +82,14 @@ struct ptb_backend_ops {
 	uint64_t *(*table_ptr)(void *ctx, ptb_pa_t pa);
 
 	/*
+	 * table_window (optional, may be NULL): W such that every table page
+	 * at pa is at W + pa, as table_ptr would say; 0 when there is none.
+	 * Lets a walk skip one table_ptr call per level.
+	 * Post: valid until the next activate.  Must not: fail.
+	 */
+	uintptr_t (*table_window)(void *ctx);
+
+	/*
 	 * frames_of: the frames to store in entries for n consecutive pages
 	 * starting at pa (p2m).  Unused when PTB_BACKEND_FRAME_IS_PFN.
 	 * Pre: pa page aligned, n >= 1.

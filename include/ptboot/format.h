@@ -27,6 +27,7 @@ struct ptb_format {
 	uint8_t shift[PTB_MAX_LEVELS + 1];    /* va bits below level N's index */
 	uint16_t entries[PTB_MAX_LEVELS + 1]; /* entries in a level-N table */
 	uint8_t rot[PTB_MAX_LEVELS + 1];      /* stored = rotl(x86 entry, rot) */
+	bool rotated;                         /* some rot[] is not 0 */
 	uint64_t table_bits[PTB_MAX_LEVELS + 1]; /* flags of a table pointer */
 	uint64_t allowed[PTB_MAX_LEVELS + 1];    /* non-address bits an entry may set */
 };
@@ -101,7 +102,13 @@ void ptb_format_decode(const struct ptb_encoding *enc, unsigned level, uint64_t 
 bool ptb_format_entry_valid(const struct ptb_format *f, unsigned level, uint64_t entry);
 
 /* Whether va is canonical and within the format's width. */
-bool ptb_format_va_ok(const struct ptb_format *f, ptb_va_t va);
+static inline bool ptb_format_va_ok(const struct ptb_format *f, ptb_va_t va)
+{
+	unsigned sh = 64u - f->va_bits;
+	if (!f->canonical)
+		return (va.raw >> f->va_bits) == 0;
+	return (uint64_t)((int64_t)(va.raw << sh) >> sh) == va.raw;
+}
 
 /* The index of va in a level-`level` table. */
 static inline unsigned ptb_format_index(const struct ptb_format *f, unsigned level, ptb_va_t va)

@@ -125,14 +125,6 @@ bool ptb_format_entry_valid(const struct ptb_format *f, unsigned level, uint64_t
 	return !(x & ~(allowed | X86_ADDR)) && !(addr & beyond);
 }
 
-bool ptb_format_va_ok(const struct ptb_format *f, ptb_va_t va)
-{
-	if (!f->canonical)
-		return (va.raw >> f->va_bits) == 0;
-	int64_t s = (int64_t)(va.raw << (64 - f->va_bits)) >> (64 - f->va_bits);
-	return (uint64_t)s == va.raw;
-}
-
 uint64_t ptb_pat_msr(const struct ptb_pat *pat)
 {
 	/* IA32_PAT memory-type encodings (SDM 11.12.2). */

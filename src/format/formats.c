@@ -45,7 +45,7 @@ const struct ptb_format ptb_format_test = {
 	.canonical = true, .leaf_levels = (1u << 1) | (1u << 2) | (1u << 3),
 	.shift = { 0, 12, 21, 30, 39 },
 	.entries = { 0, 512, 512, 512, 512 },
-	.rot = { 0, 1, 2, 3, 4 },
+	.rot = { 0, 1, 2, 3, 4 }, .rotated = true,
 	.table_bits = { 0, 0, TABLE_PTR, TABLE_PTR, TABLE_PTR },
 	.allowed = { 0, ALLOW_L1, ALLOW_BIG, ALLOW_BIG, COMMON },
 };

@@ -2,11 +2,33 @@
 /* Read-only walks: query one va, and the coalesced ranges of the space. */
 #include "space/internal.h"
 
+/* The common case: x86 bits, frames are pfns, tables in a linear window. */
+static ptb_err_t query_linear(const struct ptb_space *s, uintptr_t window, uint64_t va,
+			      struct ptb_mapping *out)
+{
+	const struct ptb_format *f = s->enc.format;
+	unsigned level;
+	uint64_t e = ptb_entry_walk_linear(window, s->root.raw, s->root_level, va, &level);
+	if (!ptb_entry_present(f, level, e))
+		return PTB_E_NOTMAPPED;
+	uint64_t size = 1ull << f->shift[level];
+	out->pa = ptb_pa(ptb_entry_leaf_pa(f, level, e) | (va & (size - 1)));
+	out->attr = ptb_entry_leaf_attr(&s->enc, level, e);
+	out->level = level;
+	out->page_size = size;
+	return PTB_OK;
+}
+
 ptb_err_t ptb_space_query(const struct ptb_space *s, ptb_va_t va, struct ptb_mapping *out)
 {
 	const struct ptb_format *f = s->enc.format;
 	if (!ptb_format_va_ok(f, va))
 		return f->canonical ? PTB_E_NONCANON : PTB_E_RANGE;
+	if (!f->rotated && space_frame_is_pfn(s) && s->be.ops->table_window) {
+		uintptr_t w = s->be.ops->table_window(s->be.ctx);
+		if (w)
+			return query_linear(s, w, va.raw, out);
+	}
 	ptb_pa_t tpa = s->root;
 	for (unsigned level = s->root_level;; level--) {
 		uint64_t e = space_table(s, tpa)[space_index(s, level, va.raw)];
