@@ -78,6 +78,18 @@ bool ptb_sim_is_sealed(const struct ptb_sim *sim, ptb_pa_t pa);
  */
 bool ptb_sim_verify_sealed(struct ptb_sim *sim);
 
+/*
+ * Xen rules: a linear alias through which the active tree maps pages: a page
+ * at pa in [pa_lo, pa_hi) is at va + (pa - pa_lo).  seal makes the leaf entry
+ * of each alias read-only and retire makes it writable again, as the Xen
+ * backend does with update_va_mapping (aliases not mapped are skipped).
+ * Up to 4; ptb_sim_set_windows replaces them all.
+ */
+struct ptb_sim_window {
+	uint64_t va, pa_lo, pa_hi;
+};
+void ptb_sim_set_windows(struct ptb_sim *sim, const struct ptb_sim_window *w, unsigned n);
+
 /* The root last activated (0 when none). */
 ptb_pa_t ptb_sim_active_root(const struct ptb_sim *sim);
 
