@@ -76,7 +76,10 @@ void sim_xen_sealed(struct ptb_sim *s, uint64_t pa, unsigned level, int delta)
 
 bool sim_xen_write_ok(struct ptb_sim *s, uint64_t entry_pa, unsigned level, uint64_t val)
 {
-	return entry_ok(s, level, (unsigned)(entry_pa & 4095) / 8, val, entry_pa);
+	unsigned idx = (unsigned)(entry_pa & 4095) / 8;
+	if (level == 4 && idx >= 256 && idx < 272) /* any write: the slots are Xen's */
+		return sim_refuse(s, "xen: write to Xen's L4 slots 256-271", entry_pa);
+	return entry_ok(s, level, idx, val, entry_pa);
 }
 
 void sim_xen_written(struct ptb_sim *s, unsigned level, uint64_t old, uint64_t val)
