@@ -146,7 +146,8 @@ static ptb_err_t c_pa_of(void *ctx, ptb_frame_t fr, ptb_pa_t *pa)
 
 static bool seal_ok(struct ptb_checked *c, const struct ptb_table_ref *t)
 {
-	if (state_of(c, t->pa.raw) != S_NEW)
+	unsigned st = state_of(c, t->pa.raw);
+	if (st != S_NEW && st != S_NONE) /* NONE: a page the caller gave for tables */
 		return violate(c, "seal of a page that is not a NEW table:", t->pa.raw);
 	const uint64_t *e = c->inner.ops->table_ptr(c->inner.ctx, t->pa);
 	for (unsigned i = 0; i < c->format->entries[t->level]; i++) {
@@ -164,7 +165,7 @@ static ptb_err_t c_seal(void *ctx, const struct ptb_table_ref *t, size_t n, size
 	/* Children first: an item's children may be earlier in the batch,
 	 * so each is marked SEALED (tentatively) once it has been checked. */
 	for (k = 0; k < n && seal_ok(c, &t[k]); k++) {
-		struct ptb_checked_slot *s = slot(c, t[k].pa.raw, false);
+		struct ptb_checked_slot *s = slot(c, t[k].pa.raw, true);
 		s->state = S_SEALED;
 		s->level = (uint8_t)t[k].level;
 	}

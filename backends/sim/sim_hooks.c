@@ -107,7 +107,9 @@ static ptb_err_t sim_pa_of(void *ctx, ptb_frame_t fr, ptb_pa_t *pa)
 static bool seal_one(struct ptb_sim *s, const struct ptb_table_ref *t)
 {
 	uint8_t *st = state(s, t->pa.raw);
-	if (!st || *st != PG_TABLE)
+	/* A free page may become a table: the bootstrap takes pages that never
+	 * went through alloc_table (its reserve, mapped RAM). */
+	if (!st || (*st != PG_TABLE && *st != PG_FREE))
 		return sim_refuse(s, st && *st == PG_SEALED ? "seal of a sealed table"
 							    : "seal of a page that is not a table", t->pa.raw);
 	if (s->cfg.xen_rules) {

@@ -109,8 +109,9 @@ struct ptb_backend_ops {
 	/*
 	 * seal: the tables are complete and are about to be linked into a tree
 	 * (or, for a root, activated).
-	 * Pre: each table is NEW, was allocated by alloc_table (or adopted as
-	 *   NEW), holds its final entries, is not linked anywhere yet, and every
+	 * Pre: each table is NEW (allocated by alloc_table, adopted as NEW, or a
+	 *   page the caller gave ptboot for tables, like the bootstrap's reserve
+	 *   and RAM), holds its final entries, is not linked anywhere yet, and every
 	 *   table its entries point to is sealed already.  No table appears twice.
 	 * Post: each table is SEALED: it may be linked (through write_live) or
 	 *   activated; it may no longer be written with plain stores.

@@ -31,25 +31,28 @@ static ptb_err_t do_piece(struct ptb_boot *b, const struct boot_piece *p)
 	return PTB_OK;
 }
 
-/* Map [pa, pa+len) at va, read-only where it meets the read-only set. */
+/*
+ * Map [pa, pa+len) at va, read-only where it meets the read-only set, in
+ * pieces from the top down: the model describes the direct map by one
+ * interval per level, which holds only if every piece lies below the last.
+ */
 static ptb_err_t map_pieces(struct ptb_boot *b, uint64_t va, uint64_t pa, uint64_t len,
 			    ptb_attr_t attr, bool dm)
 {
-	uint64_t end = pa + len;
-	while (pa < end) {
-		bool ro = boot_range_has(b->ro, b->n_ro, pa);
-		uint64_t next = end;
+	for (uint64_t hi = pa + len; hi > pa;) {
+		uint64_t last = hi - PAGE, lo = pa;
+		bool ro = boot_range_has(b->ro, b->n_ro, last);
 		for (size_t i = 0; i < b->n_ro; i++) {
-			uint64_t edge = ro ? b->ro[i].hi : b->ro[i].lo;
-			if ((ro ? b->ro[i].lo <= pa : true) && edge > pa && edge < next)
-				next = edge;
+			uint64_t edge = ro ? b->ro[i].lo : b->ro[i].hi;
+			bool holds = ro ? b->ro[i].lo <= last && last < b->ro[i].hi : edge <= last;
+			if (holds && edge > lo)
+				lo = edge;
 		}
-		struct boot_piece p = { va, pa, next - pa, ro ? attr & ~PTB_ATTR_WRITE : attr, dm };
+		struct boot_piece p = { va + (lo - pa), lo, hi - lo, ro ? attr & ~PTB_ATTR_WRITE : attr, dm };
 		ptb_err_t err = do_piece(b, &p);
 		if (err)
 			return err;
-		va += next - pa;
-		pa = next;
+		hi = lo;
 	}
 	return PTB_OK;
 }
