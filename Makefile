@@ -22,8 +22,8 @@ FREE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -ffreestanding 
 	-fno-pic -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
 	-fno-asynchronous-unwind-tables $(if $(filter 1,$(DEBUG)),-fsanitize=undefined -fsanitize-undefined-trap-on-error)
 
-.PHONY: all lib check check-host check-asan check-free clean demo
-all: lib
+.PHONY: all lib check check-host check-asan check-free clean
+all: lib build/host/ptboot
 
 # obj-rule(variant, cflags)
 define variant
@@ -56,7 +56,7 @@ check-asan: $(addprefix build/asan/tests/,$(TESTS))
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		scripts/run-tests build/asan/tests $(TESTS)
 
-check: check-free check-host check-asan
+check: check-free check-host check-asan check-cli
 	@echo "make check: all suites passed"
 
 clean:
@@ -65,3 +65,4 @@ clean:
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 include bench/bench.mk
+include tools/tools.mk

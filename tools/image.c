@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+#include "image.h"
+#include <stdlib.h>
+#include <string.h>
+
+static const uint8_t magic[8] = { 'P', 'T', 'B', 'I', 'M', 'G', 0, 1 };
+
+static int put64(FILE *f, uint64_t v)
+{
+	uint8_t b[8];
+	for (int i = 0; i < 8; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+	return fwrite(b, 8, 1, f) == 1 ? 0 : -1;
+}
+
+static int put32(FILE *f, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	return fwrite(b, 4, 1, f) == 1 ? 0 : -1;
+}
+
+struct table_list {
+	ptb_pa_t *pa;
+	size_t n, cap;
+};
+
+static bool collect(void *arg, const struct ptb_table_ref *t)
+{
+	struct table_list *l = arg;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 256;
+		l->pa = realloc(l->pa, l->cap * sizeof(*l->pa));
+	}
+	l->pa[l->n++] = t->pa;
+	return true;
+}
+
+int image_write(FILE *f, const struct ptb_space *s, uint64_t pfn_limit)
+{
+	struct table_list l = { 0 };
+	ptb_space_for_each_table(s, true, collect, &l);
+	bool pairs = !(s->be.ops->flags & PTB_BACKEND_FRAME_IS_PFN);
+	int err = fwrite(magic, 8, 1, f) == 1 ? 0 : -1;
+	err |= put32(f, s->enc.format->image_id) | put32(f, (uint32_t)l.n) | put64(f, s->root.raw);
+	err |= put64(f, pairs ? pfn_limit : 0);
+	for (uint64_t pfn = 0; pairs && pfn < pfn_limit && !err; pfn++) {
+		ptb_frame_t fr;
+		if (s->be.ops->frames_of(s->be.ctx, ptb_pfn_to_pa(pfn), 1, &fr))
+			fr = ptb_frame(pfn);
+		err |= put64(f, pfn) | put64(f, fr.raw);
+	}
+	for (size_t i = 0; i < l.n && !err; i++) {
+		err |= put64(f, l.pa[i].raw);
+		err |= fwrite(s->be.ops->table_ptr(s->be.ctx, l.pa[i]), 4096, 1, f) == 1 ? 0 : -1;
+	}
+	free(l.pa);
+	return err ? -1 : 0;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static ptb_err_t bad(const char **why, const char *what)
+{
+	*why = what;
+	return PTB_E_IMAGE;
+}
+
+/* index of pa in the sorted page list, or -1 */
+static long page_index(const struct image *img, uint64_t pa)
+{
+	size_t a = 0, b = img->npages;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (img->page_pa[m] < pa)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < img->npages && img->page_pa[a] == pa ? (long)a : -1;
+}
+
+struct sort_item {
+	uint64_t key, val;
+	size_t idx;
+};
+
+static int cmp_item(const void *a, const void *b)
+{
+	const struct sort_item *x = a, *y = b;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const char **why)
+{
+	memset(img, 0, sizeof(*img));
+	if (len < 32 || memcmp(buf, magic, 8))
+		return bad(why, "not a ptboot table image (magic)");
+	uint32_t fmt = get32(buf + 8), n = get32(buf + 12);
+	img->root = get64(buf + 16);
+	uint64_t m = get64(buf + 24);
+	img->format = fmt == 1 ? &ptb_format_x86_64_4level : fmt == 2 ? &ptb_format_x86_64_5level :
+		      fmt == 3 ? &ptb_format_pae : NULL;
+	if (!img->format)
+		return bad(why, "unknown format");
+	if (n == 0 || n > (1u << 24) || m > (1ull << 32))
+		return bad(why, "implausible table or pair count");
+	if ((len - 32) / 16 < m || (len - 32 - 16 * m) / 4104 != n || (len - 32 - 16 * m) % 4104)
+		return bad(why, "size does not match the counts");
+	const uint8_t *p = buf + 32;
+	struct sort_item *it = malloc(sizeof(*it) * (m > n ? m : n));
+	img->npairs = m;
+	img->pair_frame = malloc(8 * (m ? m : 1));
+	img->pair_pfn = malloc(8 * (m ? m : 1));
+	for (uint64_t i = 0; i < m; i++)
+		it[i] = (struct sort_item){ get64(p + 16 * i + 8), get64(p + 16 * i), i };
+	qsort(it, m, sizeof(*it), cmp_item);
+	for (uint64_t i = 0; i < m; i++) {
+		img->pair_frame[i] = it[i].key;
+		img->pair_pfn[i] = it[i].val;
+		if (i && it[i].key == it[i - 1].key) {
+			free(it);
+			return bad(why, "a frame appears twice in the pair list");
+		}
+	}
+	p += 16 * m;
+	img->npages = n;
+	img->page_pa = malloc(8 * n);
+	img->pages = malloc(4096ull * n);
+	for (uint32_t i = 0; i < n; i++)
+		it[i] = (struct sort_item){ get64(p + 4104ull * i), 0, i };
+	qsort(it, n, sizeof(*it), cmp_item);
+	for (uint32_t i = 0; i < n; i++) {
+		if ((it[i].key & 4095) || (i && it[i].key == it[i - 1].key)) {
+			free(it);
+			return bad(why, "a table page address is misaligned or repeated");
+		}
+		img->page_pa[i] = it[i].key;
+		memcpy(img->pages + 4096ull * i, p + 4104ull * it[i].idx + 8, 4096);
+	}
+	free(it);
+	if (page_index(img, img->root) < 0)
+		return bad(why, "the root is not among the table pages");
+	return PTB_OK;
+}
+
+void image_free(struct image *img)
+{
+	free(img->page_pa);
+	free(img->pages);
+	free(img->pair_frame);
+	free(img->pair_pfn);
+	memset(img, 0, sizeof(*img));
+}
+
+static uint64_t *img_table_ptr(void *ctx, ptb_pa_t pa)
+{
+	static uint64_t zero[512];
+	struct image *img = ctx;
+	long i = page_index(img, pa.raw);
+	if (i < 0) {
+		img->missing = true;
+		return zero; /* reads as an empty table; the tool reports it */
+	}
+	return (uint64_t *)(img->pages + 4096ull * (uint64_t)i);
+}
+
+static ptb_err_t img_pa_of(void *ctx, ptb_frame_t fr, ptb_pa_t *pa)
+{
+	struct image *img = ctx;
+	size_t a = 0, b = img->npairs;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (img->pair_frame[m] < fr.raw)
+			a = m + 1;
+		else
+			b = m;
+	}
+	if (a == img->npairs || img->pair_frame[a] != fr.raw)
+		return PTB_E_RANGE;
+	*pa = ptb_pfn_to_pa(img->pair_pfn[a]);
+	return PTB_OK;
+}
+
+static ptb_err_t img_frames_of(void *ctx, ptb_pa_t pa, size_t n, ptb_frame_t *out)
+{
+	(void)ctx;
+	for (size_t i = 0; i < n; i++)
+		out[i] = ptb_frame((pa.raw >> 12) + i); /* unused: images are read only */
+	return PTB_OK;
+}
+
+static ptb_err_t img_refuse(void *ctx, const struct ptb_table_ref *t, size_t n, size_t *done)
+{
+	(void)ctx, (void)t, (void)n;
+	*done = 0;
+	return PTB_E_REFUSED; /* an image is never changed */
+}
+
+static ptb_err_t img_no_write(void *ctx, const struct ptb_live_write *w, size_t n, size_t *done)
+{
+	(void)ctx, (void)w, (void)n;
+	*done = 0;
+	return PTB_E_REFUSED;
+}
+
+static ptb_err_t img_no_alloc(void *ctx, unsigned level, ptb_pa_t *pa)
+{
+	(void)ctx, (void)level, (void)pa;
+	return PTB_E_NOMEM;
+}
+
+static void img_no_free(void *ctx, ptb_pa_t pa, unsigned level)
+{
+	(void)ctx, (void)pa, (void)level;
+}
+
+static ptb_err_t img_no_activate(void *ctx, ptb_pa_t root, unsigned level)
+{
+	(void)ctx, (void)root, (void)level;
+	return PTB_E_REFUSED;
+}
+
+static void img_no_flush(void *ctx, ptb_va_t va, uint64_t len)
+{
+	(void)ctx, (void)va, (void)len;
+}
+
+/* Every page reachable once, from the root, at one level: a tree.  A
+ * malformed image could otherwise make a walk revisit pages exponentially. */
+static ptb_err_t check_tree(struct image *img, uint64_t pa, unsigned level, uint8_t *seen, const char **why)
+{
+	long i = page_index(img, pa);
+	if (i < 0)
+		return bad(why, "an entry links a page that is not in the image");
+	if (seen[i])
+		return bad(why, "a table is linked twice (not a tree)");
+	seen[i] = 1;
+	if (level == 1)
+		return PTB_OK;
+	const uint64_t *t = (const uint64_t *)(img->pages + 4096ull * (uint64_t)i);
+	unsigned n = img->format->entries[level];
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t e = t[k];
+		if (!(e & 1) || (e & 0x80))
+			continue;
+		ptb_pa_t child = ptb_pa(e & 0x000ffffffffff000ull);
+		if (img->npairs && img_pa_of(img, ptb_frame(child.raw >> 12), &child))
+			return bad(why, "an entry holds a frame with no pfn");
+		ptb_err_t err = check_tree(img, child.raw, level - 1, seen, why);
+		if (err)
+			return err;
+	}
+	return PTB_OK;
+}
+
+ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const char **why)
+{
+	uint8_t *seen = calloc(img->npages, 1);
+	ptb_err_t err = check_tree(img, img->root, img->format->levels, seen, why);
+	free(seen);
+	if (err)
+		return err;
+	img->ops = (struct ptb_backend_ops){
+		.flags = img->npairs ? 0 : PTB_BACKEND_FRAME_IS_PFN,
+		.alloc_table = img_no_alloc, .free_table = img_no_free, .table_ptr = img_table_ptr,
+		.frames_of = img_frames_of, .pa_of = img_pa_of, .seal = img_refuse, .retire = img_refuse,
+		.write_live = img_no_write, .activate = img_no_activate, .flush = img_no_flush,
+	};
+	struct ptb_space_config cfg = { .format = img->format, .backend = { &img->ops, img },
+					.max_leaf_level = img->format->leaf_levels & 8 ? 3 : 2, .flags = PTB_SPACE_NX,
+					.pat = xen ? &ptb_pat_xen : NULL,
+					.reserved_first = xen ? 256 : 0, .reserved_count = xen ? 16 : 0 };
+	err = ptb_space_adopt(s, &cfg, ptb_pa(img->root), true);
+	if (err)
+		*why = ptb_strerror(err);
+	return err ? PTB_E_IMAGE : PTB_OK;
+}

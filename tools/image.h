@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Table images (little-endian):
+ *   8 bytes  magic "PTBIMG" 0x00 0x01
+ *   u32      format (1 = x86-64 4-level, 2 = 5-level, 3 = PAE)
+ *   u32      N, the number of table pages
+ *   u64      physical address of the root table
+ *   u64      M, the number of pfn->frame pairs (0 when frames equal pfns)
+ *   M times  u64 pfn, u64 frame number as stored in entries
+ *   N times  u64 physical address of a table page, then its 4096 bytes
+ */
+#ifndef PTB_TOOLS_IMAGE_H
+#define PTB_TOOLS_IMAGE_H
+
+#include <stdio.h>
+#include <ptboot/space.h>
+
+struct image {
+	const struct ptb_format *format;
+	uint64_t root;
+	uint64_t npages, npairs;
+	uint64_t *page_pa;           /* sorted */
+	uint8_t *pages;              /* npages * 4096, in page_pa order */
+	uint64_t *pair_frame, *pair_pfn; /* sorted by frame */
+	bool missing;                /* a walk reached a page not in the image */
+	struct ptb_backend_ops ops;
+};
+
+/* Write the tables of s (and, when frames are not pfns, every pair for pfns
+ * below pfn_limit) to f.  Returns 0, or -1 on an I/O error. */
+int image_write(FILE *f, const struct ptb_space *s, uint64_t pfn_limit);
+
+/* Parse an image from memory; PTB_OK or PTB_E_IMAGE with *why set. */
+ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const char **why);
+void image_free(struct image *img);
+
+/* Adopt the image's tree as a space (after checking it is a tree). */
+ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const char **why);
+
+#endif
