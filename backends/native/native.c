@@ -26,7 +26,10 @@ static void native_free(void *ctx, ptb_pa_t pa, unsigned level)
 
 static uint64_t *native_table_ptr(void *ctx, ptb_pa_t pa)
 {
-	return (uint64_t *)(native(ctx)->window + pa.raw);
+	struct ptb_native *n = native(ctx);
+	if (pa.raw - n->image_pa < n->image_len)
+		return (uint64_t *)(n->image_va + (pa.raw - n->image_pa));
+	return (uint64_t *)(n->window + pa.raw);
 }
 
 static ptb_err_t native_nothing(void *ctx, const struct ptb_table_ref *t, size_t n, size_t *done)
@@ -41,7 +44,8 @@ static ptb_err_t native_write_live(void *ctx, const struct ptb_live_write *w, si
 {
 	struct ptb_native *n = native(ctx);
 	for (size_t i = 0; i < cnt; i++) {
-		volatile uint64_t *e = (volatile uint64_t *)(n->window + w[i].entry_pa.raw);
+		volatile uint64_t *e = native_table_ptr(n, ptb_pa(w[i].entry_pa.raw & ~(PTB_PAGE_SIZE - 1))) +
+				       (w[i].entry_pa.raw & (PTB_PAGE_SIZE - 1)) / 8;
 		*e = w[i].val; /* one aligned 8-byte store: the walker sees old or new */
 	}
 	__asm__ volatile("" ::: "memory");

@@ -14,6 +14,11 @@ struct ptb_native {
 	uintptr_t window;          /* table pages are at window + pa */
 	uintptr_t window_after;    /* the window once a root is activated */
 	bool window_switch;        /* apply window_after at the next activate */
+	/* Pages of the kernel image (the bootstrap's reserve is one) are
+	 * reached through the image's own mapping, before and after a switch:
+	 * [image_pa, image_pa + image_len) at image_va. */
+	uint64_t image_pa, image_len;
+	uintptr_t image_va;
 	bool global_pages;         /* CR4.PGE set: a full flush toggles it */
 	unsigned invlpg_max_pages; /* longer ranges: full flush (0: 32) */
 	/* The kernel's page allocator, for tables made after the bootstrap. */

@@ -77,6 +77,8 @@ struct ptb_xen {
 	const uint64_t *m2p;   /* mfn -> pfn (PTB_XEN_M2P_BASE) */
 	uintptr_t access;      /* table pages are read and written at access + pa */
 	uintptr_t access_after;/* ... once a root is activated */
+	uint64_t image_pa, image_len; /* kernel image pages: at image_va + (pa - image_pa) */
+	uintptr_t image_va;
 	/* the aliases seal and retire flip, now and once a root is activated */
 	struct ptb_xen_window win[PTB_XEN_WINDOWS], win_after[PTB_XEN_WINDOWS];
 	unsigned nwin, nwin_after;

@@ -40,7 +40,10 @@ static void xen_free(void *ctx, ptb_pa_t pa, unsigned level)
 
 static uint64_t *xen_table_ptr(void *ctx, ptb_pa_t pa)
 {
-	return (uint64_t *)(xen(ctx)->access + pa.raw);
+	struct ptb_xen *x = xen(ctx);
+	if (pa.raw - x->image_pa < x->image_len)
+		return (uint64_t *)(x->image_va + (pa.raw - x->image_pa));
+	return (uint64_t *)(x->access + pa.raw);
 }
 
 static ptb_err_t xen_frames_of(void *ctx, ptb_pa_t pa, size_t n, ptb_frame_t *out)

@@ -176,9 +176,11 @@ struct ptb_boot {
  * Pre: b points to writable memory; in describes the machine; the CPU runs
  *   on the tree at in->boot_root (if given) with the kernel image, the
  *   extra ranges and the reserve mapped (reserve at reserve_va).  The
- *   backend's table_ptr reaches the reserve and the boot tree's pages now,
- *   and, once its activate hook has switched to the new root, every usable
- *   RAM page (through the direct map).
+ *   backend's table_ptr reaches the reserve and the boot tree's pages now;
+ *   once its activate hook has switched to the new root, it reaches the
+ *   reserve still (through the kernel image's mapping: the direct map does
+ *   not cover it yet) and every RAM page through the direct map (ptboot
+ *   asks only for pages the direct map already covers).
  * Post: b->space is the new, live, active tree: kernel segments W^X, every
  *   usable RAM page at direct_map + pa (RW NX; read-only when it is a table
  *   or the reserve under Xen rules), nothing else; the boot tree's pages were

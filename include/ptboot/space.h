@@ -68,7 +68,9 @@ PTB_MUST_CHECK ptb_err_t ptb_space_create(struct ptb_space *s, const struct ptb_
  * ptb_space_adopt: take over a tree someone else built (a boot loader, the
  * Xen domain builder, the kernel's own boot code), to extend it without
  * clobbering what is present (seed 001).
- * Pre: root is the pa of a root-level table whose tree uses cfg's format.
+ * Pre: root is the pa of a root-level table whose tree uses cfg's format
+ *   and is a tree: no table is linked from two entries (a shared table
+ *   would be retired and freed twice by ptb_space_destroy).
  *   `live`: the tree is SEALED (e.g. pinned by Xen, or in use as CR3 under a
  *   platform with SEAL_NOOP); else every table of it is NEW.
  * Post: s describes that tree; nothing was written.

@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: MIT
+# The demo kernel: one freestanding ELF, booted by QEMU through the PVH entry.
+KERNEL_CFLAGS := $(FREE_CFLAGS) -Ibackends/native -Ikernel -fno-pie
+KERNEL_C := $(sort $(wildcard kernel/*.c)) backends/native/native.c
+KERNEL_S := $(sort $(wildcard kernel/*.S))
+KERNEL_OBJ := $(patsubst %.c,build/kernel/%.o,$(KERNEL_C)) $(patsubst %.S,build/kernel/%.o,$(KERNEL_S))
+KERNEL_ELF := build/kernel/ptboot-demo.elf
+
+build/kernel/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC(kernel) $<"; $(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+build/kernel/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS(kernel) $<"; $(CC) -c $< -o $@
+
+$(KERNEL_ELF): $(KERNEL_OBJ) build/free/libptboot.a kernel/kernel.ld
+	@echo "  LD(kernel) $@"; ld -nostdlib -static -z max-page-size=4096 --no-warn-rwx-segments -T kernel/kernel.ld -o $@ $(KERNEL_OBJ) build/free/libptboot.a
+
+.PHONY: kernel check-qemu demo
+kernel: $(KERNEL_ELF)
+
+check-qemu: $(KERNEL_ELF)
+	@scripts/check-qemu $(KERNEL_ELF)
+
+demo: $(KERNEL_ELF) build/host/ptboot
+	@scripts/boot-native $(KERNEL_ELF) demo -m 4G -cpu max --show

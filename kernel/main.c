@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The demo kernel, native path: read the PVH memory map, run the ptboot
+ * bootstrap (kernel W^X, direct map of all usable RAM, top down, early
+ * reserve in .bss), switch, then prove the tables with the CPU's own walks.
+ */
+#include <ptboot/boot.h>
+#include <ptboot/check.h>
+#include "kernel.h"
+#include "ptb_native.h"
+
+#define DIRECT_MAP 0xffff888000000000ull
+#define RESERVE_PAGES 64
+#define MAX_TABLES 8192
+
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __data_end[], __bss_start[], __bss_end[], __boot_end[];
+extern uint64_t boot_pml4[];
+
+struct hvm_start_info {
+	uint32_t magic, version, flags, nr_modules;
+	uint64_t modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
+	uint32_t memmap_entries, reserved;
+};
+
+struct hvm_memmap_entry {
+	uint64_t addr, size;
+	uint32_t type, reserved;
+};
+
+static uint8_t reserve[RESERVE_PAGES * 4096] __attribute__((aligned(4096)));
+static uint8_t exec_page[4096] __attribute__((aligned(4096))) = { 0xc3 }; /* ret, in .data (NX) */
+static struct ptb_boot boot;
+static struct ptb_native native;
+static struct ptb_mem_range memmap[128];
+static size_t memmap_len;
+static ptb_pa_t tables[MAX_TABLES], freed[16];
+static size_t ntables, nfreed;
+static char cmdline[256];
+bool halt_at_end;
+
+void finish(bool pass, const char *reason)
+{
+	if (pass)
+		kprintf("PTBOOT RESULT: PASS\n");
+	else
+		kprintf("PTBOOT RESULT: FAIL %s\n", reason);
+	if (halt_at_end)
+		for (;;)
+			__asm__ volatile("cli; hlt");
+	outb(0xf4, pass ? 0x10 : 0x11);
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+static uint64_t pa_of(const void *p)
+{
+	return (uint64_t)p - KBASE;
+}
+
+static bool contains(const char *hay, const char *needle)
+{
+	for (; *hay; hay++) {
+		size_t i = 0;
+		while (needle[i] && hay[i] == needle[i])
+			i++;
+		if (!needle[i])
+			return true;
+	}
+	return false;
+}
+
+/* Copy what the bootstrap needs out of the start info (low memory). */
+static void read_start_info(uint64_t pa)
+{
+	const struct hvm_start_info *si = (const struct hvm_start_info *)pa; /* identity-mapped */
+	if (si->magic != 0x336ec578 || si->version < 1)
+		finish(false, "no PVH start info with a memory map");
+	const struct hvm_memmap_entry *e = (const struct hvm_memmap_entry *)si->memmap_paddr;
+	for (uint32_t i = 0; i < si->memmap_entries && memmap_len < 128; i++) {
+		memmap[memmap_len++] = (struct ptb_mem_range){ e[i].addr, e[i].size, e[i].type };
+		kprintf("  memmap %016lx-%016lx type %u\n", e[i].addr, e[i].addr + e[i].size, e[i].type);
+	}
+	if (si->cmdline_paddr) {
+		const char *c = (const char *)si->cmdline_paddr;
+		for (size_t i = 0; i < sizeof(cmdline) - 1 && c[i]; i++)
+			cmdline[i] = c[i];
+	}
+	halt_at_end = contains(cmdline, "ptboot.halt");
+}
+
+static void page_free(void *arg, ptb_pa_t pa)
+{
+	(void)arg;
+	if (nfreed < 16)
+		freed[nfreed++] = pa;
+}
+
+static bool collect_table(void *arg, const struct ptb_table_ref *t)
+{
+	(void)arg;
+	if (ntables < MAX_TABLES)
+		tables[ntables++] = t->pa;
+	return true;
+}
+
+static void sort_tables(void)
+{
+	for (size_t i = 1; i < ntables; i++) /* insertion sort: runs once, nearly sorted input */
+		for (size_t j = i; j > 0 && tables[j - 1].raw > tables[j].raw; j--) {
+			ptb_pa_t t = tables[j];
+			tables[j] = tables[j - 1];
+			tables[j - 1] = t;
+		}
+}
+
+static bool is_table(uint64_t pa)
+{
+	size_t a = 0, b = ntables;
+	while (a < b) {
+		size_t m = a + (b - a) / 2;
+		if (tables[m].raw < pa)
+			a = m + 1;
+		else
+			b = m;
+	}
+	return a < ntables && tables[a].raw == pa;
+}
+
+/* The number after `key` on the command line, or def. */
+static uint64_t cmdline_num(const char *key, uint64_t def)
+{
+	for (const char *c = cmdline; *c; c++) {
+		size_t i = 0;
+		while (key[i] && c[i] == key[i])
+			i++;
+		if (key[i])
+			continue;
+		uint64_t v = 0;
+		for (c += i; *c >= '0' && *c <= '9'; c++)
+			v = v * 10 + (uint64_t)(*c - '0');
+		return v;
+	}
+	return def;
+}
+
+static bool cpu_has(uint32_t leaf, int reg, int bit)
+{
+	uint32_t r[4];
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+	return r[reg] >> bit & 1;
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+static ptb_err_t bootstrap(void)
+{
+	static const struct ptb_segment *none;
+	(void)none;
+	static struct ptb_segment seg[4];
+	seg[0] = (struct ptb_segment){ ptb_va((uint64_t)__text_start), ptb_pa(pa_of(__text_start)),
+				       (uint64_t)(__text_end - __text_start), PTB_SEG_TEXT };
+	seg[1] = (struct ptb_segment){ ptb_va((uint64_t)__rodata_start), ptb_pa(pa_of(__rodata_start)),
+				       (uint64_t)(__rodata_end - __rodata_start), PTB_SEG_RODATA };
+	seg[2] = (struct ptb_segment){ ptb_va((uint64_t)__data_start), ptb_pa(pa_of(__data_start)),
+				       (uint64_t)(__data_end - __data_start), PTB_SEG_DATA };
+	seg[3] = (struct ptb_segment){ ptb_va((uint64_t)__bss_start), ptb_pa(pa_of(__bss_start)),
+				       (uint64_t)(__bss_end - __bss_start), PTB_SEG_BSS };
+	static struct ptb_mem_range in_use[1];
+	in_use[0] = (struct ptb_mem_range){ 0, (uint64_t)__boot_end, PTB_MEM_RESERVED }; /* low memory, boot code */
+	native = (struct ptb_native){ .window = 0, .window_after = DIRECT_MAP, .window_switch = true,
+				      .global_pages = true, .page_free = page_free,
+				      .image_pa = pa_of(__text_start), .image_len = (uint64_t)(__bss_end - __text_start),
+				      .image_va = (uintptr_t)__text_start };
+	bool gb = cpu_has(0x80000001, 3, 26);
+	/* ptboot.reserve=N uses only N pages of the reserve, ptboot.4k only
+	 * 4K pages: both make steps 5-7 build most tables from mapped RAM. */
+	uint64_t rpages = cmdline_num("ptboot.reserve=", RESERVE_PAGES);
+	unsigned max_leaf = contains(cmdline, "ptboot.4k") ? 1 : gb ? 3 : 2;
+	struct ptb_boot_input in = {
+		.format = &ptb_format_x86_64_4level, .backend = ptb_native_backend(&native),
+		.memmap = memmap, .memmap_len = memmap_len, .kernel = seg, .kernel_len = 4,
+		.in_use = in_use, .in_use_len = 1,
+		.reserve_pa = ptb_pa(pa_of(reserve)), .reserve_pages = rpages > RESERVE_PAGES ? RESERVE_PAGES : rpages, .reserve_va = ptb_va((uint64_t)reserve),
+		.direct_map = ptb_va(DIRECT_MAP), .max_leaf_level = max_leaf, .nx = true,
+		.boot_root = ptb_pa((uint64_t)boot_pml4), .boot_root_live = true,
+	};
+	kprintf("bootstrap: largest page %s, reserve %lu pages at %lx\n", max_leaf == 3 ? "1G" : max_leaf == 2 ? "2M" : "4K",
+		in.reserve_pages, pa_of(reserve));
+	return ptb_boot_run(&boot, &in);
+}
+
+/* Every free usable page below 4 GiB (every 16th above), written and read
+ * back through the direct map. */
+static uint64_t check_ram(void)
+{
+	uint64_t kernel_lo = pa_of(__text_start), kernel_hi = pa_of(__bss_end), n = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < memmap_len; i++) {
+			if (memmap[i].type != PTB_MEM_RAM)
+				continue;
+			uint64_t lo = (memmap[i].base + 4095) & ~4095ull, hi = (memmap[i].base + memmap[i].len) & ~4095ull;
+			for (uint64_t pa = lo; pa < hi; pa += pa < (4ull << 30) ? 4096 : 16 * 4096) {
+				if ((pa >= kernel_lo && pa < kernel_hi) || is_table(pa) || pa < (uint64_t)__boot_end)
+					continue;
+				volatile uint64_t *p = (volatile uint64_t *)(DIRECT_MAP + pa);
+				if (!pass) {
+					p[0] = pa ^ 0x5a5a5a5a5a5a5a5aull;
+					p[511] = ~pa;
+					n++;
+				} else if (p[0] != (pa ^ 0x5a5a5a5a5a5a5a5aull) || p[511] != ~pa) {
+					kprintf("RAM check: page %lx reads back wrong\n", pa);
+					finish(false, "RAM page did not read back through the direct map");
+				}
+			}
+		}
+	}
+	/* the boot tables were given back: they are ordinary memory now */
+	for (size_t i = 0; i < nfreed; i++) {
+		volatile uint64_t *p = (volatile uint64_t *)(DIRECT_MAP + freed[i].raw);
+		p[7] = 0x1234;
+		if (p[7] != 0x1234)
+			finish(false, "a freed boot table page is not writable memory");
+	}
+	return n;
+}
+
+static void check_faults(void)
+{
+	/* a write to kernel text */
+	if (!probe_access(__text_start + 64, 1) || (probe_error & 3) != 3)
+		finish(false, "a write to kernel text did not fault");
+	kprintf("check: write to text faults: cr2 %lx error %lx\n", probe_cr2, probe_error);
+	/* a jump into a data page */
+	if (!probe_access(exec_page, 2) || !(probe_error & 0x10))
+		finish(false, "executing a data page did not fault with the fetch bit");
+	kprintf("check: jump into data faults: cr2 %lx error %lx\n", probe_cr2, probe_error);
+	/* a read of an unmapped page: the legacy VGA hole in the direct map */
+	void *hole = (void *)(DIRECT_MAP + 0xa0000);
+	if (!probe_access(hole, 0) || (probe_error & 1))
+		finish(false, "reading an unmapped page did not fault");
+	kprintf("check: read of unmapped %lx faults: error %lx\n", (uint64_t)hole, probe_error);
+	/* a read of rodata works, a write does not */
+	if (probe_access(__rodata_start, 0) || !probe_access(__rodata_start, 1))
+		finish(false, "rodata is not read-only");
+}
+
+static bool dump_line(void *arg, const struct ptb_range *r)
+{
+	(void)arg;
+	kprintf("  %016lx-%016lx %10lu %s %s %s %s -> %lx\n", r->va.raw, r->va.raw + r->len, r->len,
+		r->level == 3 ? "1G" : r->level == 2 ? "2M" : "4K", r->attr & PTB_ATTR_WRITE ? "RW" : "ro",
+		r->attr & PTB_ATTR_EXEC ? "x " : "NX", r->attr & PTB_ATTR_GLOBAL ? "GLB" : "   ", r->pa.raw);
+	return true;
+}
+
+void kmain_native(uint64_t start_info);
+void kmain_native(uint64_t start_info)
+{
+	console_init();
+	idt_init();
+	uint64_t cr4;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | (1 << 7))); /* PGE: global pages */
+	wrmsr(0x277, ptb_pat_msr(&ptb_pat_linux));
+	kprintf("ptboot demo kernel (native, PVH entry), la57 %s\n", cpu_has(7, 2, 16) ? "available" : "absent");
+	read_start_info(start_info);
+	ptb_err_t err = bootstrap();
+	if (err)
+		finish(false, ptb_strerror(err));
+	kprintf("switched to the new tables (root %lx); boot tables given back: %lu\n", boot.space.root.raw,
+		(uint64_t)nfreed);
+	ptb_space_for_each_table(&boot.space, false, collect_table, NULL);
+	sort_tables();
+	check_faults();
+	uint64_t pages = check_ram();
+	kprintf("check: %lu free RAM pages written and read back through the direct map\n", pages);
+	if (nfreed != 5) /* PML4, two PDPTs, two PDs */
+		finish(false, "the boot page table was not given back");
+	static ptb_pa_t scratch[MAX_TABLES];
+	struct ptb_check_policy pol = { .rules = PTB_CHECK_ALL & ~PTB_CHECK_TABLE_RO, .max_leaf_level = 3,
+					.scratch = scratch, .scratch_len = MAX_TABLES };
+	struct ptb_check_report rep;
+	err = ptb_space_check(&boot.space, &pol, &rep);
+	if (err) {
+		kprintf("invariant broken: %s at %lx\n", ptb_check_rule_name(rep.rule), rep.va.raw);
+		finish(false, "invariant checker");
+	}
+	kprintf("check: invariants hold over %lu tables and %lu leaves\n", rep.tables, rep.leaves);
+	kprintf("ptdump of the live tables:\n");
+	if (ptb_space_ranges(&boot.space, dump_line, NULL))
+		finish(false, "ptdump");
+	const struct ptb_boot_stats *s = &boot.stats;
+	kprintf("stats: tables %lu (minimum %lu; L4 %lu L3 %lu L2 %lu L1 %lu), reserve used %lu, from RAM %lu "
+		"(lowest %lx), rounds %lu, map calls %lu, RAM mapped %lu MiB\n",
+		s->tables.by_level[0], s->min_tables, s->tables.by_level[4], s->tables.by_level[3],
+		s->tables.by_level[2], s->tables.by_level[1], s->reserve_used, s->ram_tables, s->lowest_table_pa,
+		s->rounds, s->map_calls, s->ram_bytes >> 20);
+	if (s->tables.by_level[0] != s->min_tables)
+		finish(false, "more tables than the minimum");
+	if (contains(cmdline, "ptboot.break=selftest-fail"))
+		finish(false, "selftest-fail requested on the command line");
+	finish(true, NULL);
+}
