@@ -13,11 +13,18 @@
 pvh_entry:
 	cli
 	movl %ebx, boot_start_info
+	movl $boot_pml4, %esi
+	movl $7, %eax                   /* LA57 if the CPU has it: CPUID.7.0:ECX[16] */
+	xorl %ecx, %ecx
+	cpuid
 	movl %cr4, %eax
 	orl $0x20, %eax                 /* PAE */
-	movl %eax, %cr4
-	movl $boot_pml4, %eax
-	movl %eax, %cr3
+	testl $(1 << 16), %ecx
+	jz 1f
+	orl $(1 << 12), %eax            /* LA57: a 5-level boot table */
+	movl $boot_pml5, %esi
+1:	movl %eax, %cr4
+	movl %esi, %cr3
 	movl $0xc0000080, %ecx          /* EFER: LME, NXE */
 	rdmsr
 	orl $((1 << 8) | (1 << 11)), %eax
@@ -47,6 +54,17 @@ boot_start_info:
 	.quad 0
 
 	.align 4096
+	.global boot_pml5
+boot_pml5:                              /* LA57: the same tree one level up */
+	.quad boot_pml4_lo + 3
+	.fill 510, 8, 0
+	.quad boot_pml4_hi + 3
+boot_pml4_lo:
+	.quad boot_pdpt_lo + 3
+	.fill 511, 8, 0
+boot_pml4_hi:
+	.fill 511, 8, 0
+	.quad boot_pdpt_hi + 3
 	.global boot_pml4
 boot_pml4:
 	.quad boot_pdpt_lo + 3

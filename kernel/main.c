@@ -9,13 +9,16 @@
 #include "kernel.h"
 #include "ptb_native.h"
 
-#define DIRECT_MAP 0xffff888000000000ull
+#define DIRECT_MAP_4 0xffff888000000000ull /* as Linux: L4 slot 273 */
+#define DIRECT_MAP_5 0xff11000000000000ull /* as Linux with LA57 */
+static uint64_t DIRECT_MAP = DIRECT_MAP_4;
+static bool la57;
 #define RESERVE_PAGES 64
 #define MAX_TABLES 8192
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[], __bss_start[], __bss_end[], __boot_end[];
-extern uint64_t boot_pml4[];
+extern uint64_t boot_pml4[], boot_pml5[];
 
 struct hvm_start_info {
 	uint32_t magic, version, flags, nr_modules;
@@ -181,12 +184,12 @@ static ptb_err_t bootstrap(void)
 	uint64_t rpages = cmdline_num("ptboot.reserve=", RESERVE_PAGES);
 	unsigned max_leaf = contains(cmdline, "ptboot.4k") ? 1 : gb ? 3 : 2;
 	struct ptb_boot_input in = {
-		.format = &ptb_format_x86_64_4level, .backend = ptb_native_backend(&native),
+		.format = la57 ? &ptb_format_x86_64_5level : &ptb_format_x86_64_4level, .backend = ptb_native_backend(&native),
 		.memmap = memmap, .memmap_len = memmap_len, .kernel = seg, .kernel_len = 4,
 		.in_use = in_use, .in_use_len = 1,
 		.reserve_pa = ptb_pa(pa_of(reserve)), .reserve_pages = rpages > RESERVE_PAGES ? RESERVE_PAGES : rpages, .reserve_va = ptb_va((uint64_t)reserve),
 		.direct_map = ptb_va(DIRECT_MAP), .max_leaf_level = max_leaf, .nx = true,
-		.boot_root = ptb_pa((uint64_t)boot_pml4), .boot_root_live = true,
+		.boot_root = ptb_pa(la57 ? (uint64_t)boot_pml5 : (uint64_t)boot_pml4), .boot_root_live = true,
 	};
 	kprintf("bootstrap: largest page %s, reserve %lu pages at %lx\n", max_leaf == 3 ? "1G" : max_leaf == 2 ? "2M" : "4K",
 		in.reserve_pages, pa_of(reserve));
@@ -266,7 +269,10 @@ void kmain_native(uint64_t start_info)
 	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
 	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | (1 << 7))); /* PGE: global pages */
 	wrmsr(0x277, ptb_pat_msr(&ptb_pat_linux));
-	kprintf("ptboot demo kernel (native, PVH entry), la57 %s\n", cpu_has(7, 2, 16) ? "available" : "absent");
+	la57 = cr4 & (1 << 12);
+	if (la57)
+		DIRECT_MAP = DIRECT_MAP_5;
+	kprintf("ptboot demo kernel (native, PVH entry), %s paging\n", la57 ? "5-level (LA57)" : "4-level");
 	read_start_info(start_info);
 	ptb_err_t err = bootstrap();
 	if (err)
@@ -278,7 +284,7 @@ void kmain_native(uint64_t start_info)
 	check_faults();
 	uint64_t pages = check_ram();
 	kprintf("check: %lu free RAM pages written and read back through the direct map\n", pages);
-	if (nfreed != 5) /* PML4, two PDPTs, two PDs */
+	if (nfreed != (la57 ? 7u : 5u)) /* (PML5, two PML4s or) a PML4, two PDPTs, two PDs */
 		finish(false, "the boot page table was not given back");
 	static ptb_pa_t scratch[MAX_TABLES];
 	struct ptb_check_policy pol = { .rules = PTB_CHECK_ALL & ~PTB_CHECK_TABLE_RO, .max_leaf_level = 3,
@@ -294,9 +300,9 @@ void kmain_native(uint64_t start_info)
 	if (ptb_space_ranges(&boot.space, dump_line, NULL))
 		finish(false, "ptdump");
 	const struct ptb_boot_stats *s = &boot.stats;
-	kprintf("stats: tables %lu (minimum %lu; L4 %lu L3 %lu L2 %lu L1 %lu), reserve used %lu, from RAM %lu "
+	kprintf("stats: tables %lu (minimum %lu; L5 %lu L4 %lu L3 %lu L2 %lu L1 %lu), reserve used %lu, from RAM %lu "
 		"(lowest %lx), rounds %lu, map calls %lu, RAM mapped %lu MiB\n",
-		s->tables.by_level[0], s->min_tables, s->tables.by_level[4], s->tables.by_level[3],
+		s->tables.by_level[0], s->min_tables, s->tables.by_level[5], s->tables.by_level[4], s->tables.by_level[3],
 		s->tables.by_level[2], s->tables.by_level[1], s->reserve_used, s->ram_tables, s->lowest_table_pa,
 		s->rounds, s->map_calls, s->ram_bytes >> 20);
 	if (s->tables.by_level[0] != s->min_tables)
