@@ -22,5 +22,5 @@ kernel: $(KERNEL_ELF)
 check-qemu: $(KERNEL_ELF)
 	@scripts/check-qemu $(KERNEL_ELF)
 
-demo: $(KERNEL_ELF) build/host/ptboot
+demo: $(KERNEL_ELF)
 	@scripts/boot-native $(KERNEL_ELF) demo -m 4G -cpu max --show
