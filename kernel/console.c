@@ -14,13 +14,31 @@ void console_init(void)
 	outb(COM1 + 2, 0xc7);
 }
 
+static void serial_write(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (int k = 0; k < 100000 && !(inb(COM1 + 5) & 0x20); k++)
+			;
+		outb(COM1, (uint8_t)s[i]);
+	}
+}
+
+void (*console_sink)(const char *s, size_t n) = serial_write;
+
+/* Characters are collected per line: under Xen each flush is a hypercall. */
+static char line[160];
+static size_t line_len;
+
 static void putc_serial(char c)
 {
-	if (c == '\n')
-		putc_serial('\r');
-	for (int i = 0; i < 100000 && !(inb(COM1 + 5) & 0x20); i++)
-		;
-	outb(COM1, (uint8_t)c);
+	if (c == '\n' && line_len < sizeof(line))
+		line[line_len++] = '\r';
+	if (line_len < sizeof(line))
+		line[line_len++] = c;
+	if (c == '\n' || line_len >= sizeof(line) - 1) {
+		console_sink(line, line_len);
+		line_len = 0;
+	}
 }
 
 static void put_num(uint64_t v, unsigned base, int width, char pad, bool neg)

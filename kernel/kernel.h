@@ -11,6 +11,8 @@
 #define KBASE 0xffffffff80000000ull
 
 void console_init(void);
+extern void (*console_sink)(const char *s, size_t n);  /* serial, or Xen's console_io */
+extern void (*platform_exit)(uint8_t code);            /* isa-debug-exit port, however reached */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static inline void outb(uint16_t port, uint8_t v)
@@ -38,5 +40,21 @@ extern volatile uint64_t probe_cr2, probe_error;
 /* End the run: PASS (QEMU exit status 33) or FAIL (35), or halt. */
 void finish(bool pass, const char *reason) __attribute__((noreturn));
 extern bool halt_at_end;
+
+/* The checks both kernels run after the bootstrap (checks.c). */
+#include <ptboot/boot.h>
+struct kcheck {
+	struct ptb_boot *boot;
+	uint64_t dm;                       /* direct map base */
+	const struct ptb_mem_range *memmap;
+	size_t memmap_len;
+	uint64_t skip_below;               /* low memory still in use */
+	const ptb_pa_t *freed;             /* boot tree pages given back */
+	size_t nfreed, expect_freed;
+	bool xen;
+	const char *cmdline;
+};
+void kernel_checks(const struct kcheck *k);
+bool contains(const char *hay, const char *needle);
 
 #endif

@@ -14,7 +14,6 @@
 static uint64_t DIRECT_MAP = DIRECT_MAP_4;
 static bool la57;
 #define RESERVE_PAGES 64
-#define MAX_TABLES 8192
 
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
 extern char __data_start[], __data_end[], __bss_start[], __bss_end[], __boot_end[];
@@ -32,13 +31,12 @@ struct hvm_memmap_entry {
 };
 
 static uint8_t reserve[RESERVE_PAGES * 4096] __attribute__((aligned(4096)));
-static uint8_t exec_page[4096] __attribute__((aligned(4096))) = { 0xc3 }; /* ret, in .data (NX) */
 static struct ptb_boot boot;
 static struct ptb_native native;
 static struct ptb_mem_range memmap[128];
 static size_t memmap_len;
-static ptb_pa_t tables[MAX_TABLES], freed[16];
-static size_t ntables, nfreed;
+static ptb_pa_t freed[16];
+static size_t nfreed;
 static char cmdline[256];
 bool halt_at_end;
 
@@ -50,27 +48,24 @@ void finish(bool pass, const char *reason)
 		kprintf("PTBOOT RESULT: FAIL %s\n", reason);
 	if (halt_at_end)
 		for (;;)
-			__asm__ volatile("cli; hlt");
-	outb(0xf4, pass ? 0x10 : 0x11);
+			platform_exit(0);
+	platform_exit(pass ? 0x10 : 0x11);
 	for (;;)
-		__asm__ volatile("cli; hlt");
+		;
 }
+
+static void native_exit(uint8_t code)
+{
+	if (code)
+		outb(0xf4, code);
+	__asm__ volatile("cli; hlt");
+}
+
+void (*platform_exit)(uint8_t code) = native_exit;
 
 static uint64_t pa_of(const void *p)
 {
 	return (uint64_t)p - KBASE;
-}
-
-static bool contains(const char *hay, const char *needle)
-{
-	for (; *hay; hay++) {
-		size_t i = 0;
-		while (needle[i] && hay[i] == needle[i])
-			i++;
-		if (!needle[i])
-			return true;
-	}
-	return false;
 }
 
 /* Copy what the bootstrap needs out of the start info (low memory). */
@@ -97,37 +92,6 @@ static void page_free(void *arg, ptb_pa_t pa)
 	(void)arg;
 	if (nfreed < 16)
 		freed[nfreed++] = pa;
-}
-
-static bool collect_table(void *arg, const struct ptb_table_ref *t)
-{
-	(void)arg;
-	if (ntables < MAX_TABLES)
-		tables[ntables++] = t->pa;
-	return true;
-}
-
-static void sort_tables(void)
-{
-	for (size_t i = 1; i < ntables; i++) /* insertion sort: runs once, nearly sorted input */
-		for (size_t j = i; j > 0 && tables[j - 1].raw > tables[j].raw; j--) {
-			ptb_pa_t t = tables[j];
-			tables[j] = tables[j - 1];
-			tables[j - 1] = t;
-		}
-}
-
-static bool is_table(uint64_t pa)
-{
-	size_t a = 0, b = ntables;
-	while (a < b) {
-		size_t m = a + (b - a) / 2;
-		if (tables[m].raw < pa)
-			a = m + 1;
-		else
-			b = m;
-	}
-	return a < ntables && tables[a].raw == pa;
 }
 
 /* The number after `key` on the command line, or def. */
@@ -196,70 +160,6 @@ static ptb_err_t bootstrap(void)
 	return ptb_boot_run(&boot, &in);
 }
 
-/* Every free usable page below 4 GiB (every 16th above), written and read
- * back through the direct map. */
-static uint64_t check_ram(void)
-{
-	uint64_t kernel_lo = pa_of(__text_start), kernel_hi = pa_of(__bss_end), n = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < memmap_len; i++) {
-			if (memmap[i].type != PTB_MEM_RAM)
-				continue;
-			uint64_t lo = (memmap[i].base + 4095) & ~4095ull, hi = (memmap[i].base + memmap[i].len) & ~4095ull;
-			for (uint64_t pa = lo; pa < hi; pa += pa < (4ull << 30) ? 4096 : 16 * 4096) {
-				if ((pa >= kernel_lo && pa < kernel_hi) || is_table(pa) || pa < (uint64_t)__boot_end)
-					continue;
-				volatile uint64_t *p = (volatile uint64_t *)(DIRECT_MAP + pa);
-				if (!pass) {
-					p[0] = pa ^ 0x5a5a5a5a5a5a5a5aull;
-					p[511] = ~pa;
-					n++;
-				} else if (p[0] != (pa ^ 0x5a5a5a5a5a5a5a5aull) || p[511] != ~pa) {
-					kprintf("RAM check: page %lx reads back wrong\n", pa);
-					finish(false, "RAM page did not read back through the direct map");
-				}
-			}
-		}
-	}
-	/* the boot tables were given back: they are ordinary memory now */
-	for (size_t i = 0; i < nfreed; i++) {
-		volatile uint64_t *p = (volatile uint64_t *)(DIRECT_MAP + freed[i].raw);
-		p[7] = 0x1234;
-		if (p[7] != 0x1234)
-			finish(false, "a freed boot table page is not writable memory");
-	}
-	return n;
-}
-
-static void check_faults(void)
-{
-	/* a write to kernel text */
-	if (!probe_access(__text_start + 64, 1) || (probe_error & 3) != 3)
-		finish(false, "a write to kernel text did not fault");
-	kprintf("check: write to text faults: cr2 %lx error %lx\n", probe_cr2, probe_error);
-	/* a jump into a data page */
-	if (!probe_access(exec_page, 2) || !(probe_error & 0x10))
-		finish(false, "executing a data page did not fault with the fetch bit");
-	kprintf("check: jump into data faults: cr2 %lx error %lx\n", probe_cr2, probe_error);
-	/* a read of an unmapped page: the legacy VGA hole in the direct map */
-	void *hole = (void *)(DIRECT_MAP + 0xa0000);
-	if (!probe_access(hole, 0) || (probe_error & 1))
-		finish(false, "reading an unmapped page did not fault");
-	kprintf("check: read of unmapped %lx faults: error %lx\n", (uint64_t)hole, probe_error);
-	/* a read of rodata works, a write does not */
-	if (probe_access(__rodata_start, 0) || !probe_access(__rodata_start, 1))
-		finish(false, "rodata is not read-only");
-}
-
-static bool dump_line(void *arg, const struct ptb_range *r)
-{
-	(void)arg;
-	kprintf("  %016lx-%016lx %10lu %s %s %s %s -> %lx\n", r->va.raw, r->va.raw + r->len, r->len,
-		r->level == 3 ? "1G" : r->level == 2 ? "2M" : "4K", r->attr & PTB_ATTR_WRITE ? "RW" : "ro",
-		r->attr & PTB_ATTR_EXEC ? "x " : "NX", r->attr & PTB_ATTR_GLOBAL ? "GLB" : "   ", r->pa.raw);
-	return true;
-}
-
 void kmain_native(uint64_t start_info);
 void kmain_native(uint64_t start_info)
 {
@@ -279,35 +179,9 @@ void kmain_native(uint64_t start_info)
 		finish(false, ptb_strerror(err));
 	kprintf("switched to the new tables (root %lx); boot tables given back: %lu\n", boot.space.root.raw,
 		(uint64_t)nfreed);
-	ptb_space_for_each_table(&boot.space, false, collect_table, NULL);
-	sort_tables();
-	check_faults();
-	uint64_t pages = check_ram();
-	kprintf("check: %lu free RAM pages written and read back through the direct map\n", pages);
-	if (nfreed != (la57 ? 7u : 5u)) /* (PML5, two PML4s or) a PML4, two PDPTs, two PDs */
-		finish(false, "the boot page table was not given back");
-	static ptb_pa_t scratch[MAX_TABLES];
-	struct ptb_check_policy pol = { .rules = PTB_CHECK_ALL & ~PTB_CHECK_TABLE_RO, .max_leaf_level = 3,
-					.scratch = scratch, .scratch_len = MAX_TABLES };
-	struct ptb_check_report rep;
-	err = ptb_space_check(&boot.space, &pol, &rep);
-	if (err) {
-		kprintf("invariant broken: %s at %lx\n", ptb_check_rule_name(rep.rule), rep.va.raw);
-		finish(false, "invariant checker");
-	}
-	kprintf("check: invariants hold over %lu tables and %lu leaves\n", rep.tables, rep.leaves);
-	kprintf("ptdump of the live tables:\n");
-	if (ptb_space_ranges(&boot.space, dump_line, NULL))
-		finish(false, "ptdump");
-	const struct ptb_boot_stats *s = &boot.stats;
-	kprintf("stats: tables %lu (minimum %lu; L5 %lu L4 %lu L3 %lu L2 %lu L1 %lu), reserve used %lu, from RAM %lu "
-		"(lowest %lx), rounds %lu, map calls %lu, RAM mapped %lu MiB\n",
-		s->tables.by_level[0], s->min_tables, s->tables.by_level[5], s->tables.by_level[4], s->tables.by_level[3],
-		s->tables.by_level[2], s->tables.by_level[1], s->reserve_used, s->ram_tables, s->lowest_table_pa,
-		s->rounds, s->map_calls, s->ram_bytes >> 20);
-	if (s->tables.by_level[0] != s->min_tables)
-		finish(false, "more tables than the minimum");
-	if (contains(cmdline, "ptboot.break=selftest-fail"))
-		finish(false, "selftest-fail requested on the command line");
-	finish(true, NULL);
+	struct kcheck k = { .boot = &boot, .dm = DIRECT_MAP, .memmap = memmap, .memmap_len = memmap_len,
+			    .skip_below = (uint64_t)__boot_end, .freed = freed, .nfreed = nfreed,
+			    .expect_freed = la57 ? 7 : 5, /* (PML5, two PML4s or) a PML4, two PDPTs, two PDs */
+			    .cmdline = cmdline };
+	kernel_checks(&k);
 }
