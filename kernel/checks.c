@@ -108,8 +108,12 @@ static void check_faults(void)
 	if (!probe_access(exec_page, 2) || !(probe_error & 0x10))
 		finish(false, "executing a data page did not fault with the fetch bit");
 	kprintf("check: jump into data faults: cr2 %lx error %lx\n", probe_cr2, probe_error);
-	/* a read of an unmapped page: the legacy VGA hole in the direct map */
-	void *hole = (void *)(K->dm + 0xa0000);
+	/* a read of an unmapped page: the first page above the top of RAM */
+	uint64_t top = 0;
+	for (size_t i = 0; i < K->memmap_len; i++)
+		if (K->memmap[i].type == PTB_MEM_RAM && K->memmap[i].base + K->memmap[i].len > top)
+			top = K->memmap[i].base + K->memmap[i].len;
+	void *hole = (void *)(K->dm + ((top + 4095) & ~4095ull));
 	if (!probe_access(hole, 0) || (probe_error & 1))
 		finish(false, "reading an unmapped page did not fault");
 	kprintf("check: read of unmapped %lx faults: error %lx\n", (uint64_t)hole, probe_error);
