@@ -56,7 +56,7 @@ check-asan: $(addprefix build/asan/tests/,$(TESTS))
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		scripts/run-tests build/asan/tests $(TESTS)
 
-check: check-free check-host check-asan check-cli check-qemu check-xen
+check: check-free check-host check-asan check-cli check-fuzz check-qemu check-xen
 	@echo "make check: all suites passed"
 
 clean:
@@ -67,3 +67,4 @@ clean:
 include bench/bench.mk
 include tools/tools.mk
 include kernel/kernel.mk
+include fuzz/fuzz.mk
