@@ -323,6 +323,50 @@ static void test_share_kernel_half(void **state)
 	fx_free(k);
 }
 
+struct range_log {
+	struct ptb_range r[16];
+	int n;
+};
+
+static bool log_range(void *arg, const struct ptb_range *r)
+{
+	struct range_log *l = arg;
+	if (l->n < 16)
+		l->r[l->n++] = *r;
+	return l->n < 3; /* stop after three: the walk must honour it */
+}
+
+/* ranges coalesce runs of equal attributes, page size and contiguous pa,
+ * in va order, on the generic (scrambled frames) walk too. */
+static void test_ranges_coalesce(void **state)
+{
+	(void)state;
+	for (int xen = 0; xen < 2; xen++) {
+		struct fx *x = fx_new(&ptb_format_x86_64_4level, RW_4LEVEL, xen ? 1 : 2, xen);
+		assert_int_equal(ptb_space_map(&x->s, ptb_va(DM), ptb_pa(0), 6 * MiB, PTB_ATTR_WRITE, 0), PTB_OK);
+		assert_int_equal(ptb_space_map(&x->s, ptb_va(DM + 6 * MiB), ptb_pa(6 * MiB), 8192, 0, 0), PTB_OK);
+		assert_int_equal(ptb_space_map(&x->s, ptb_va(DM + 8 * MiB), ptb_pa(64 * MiB), 4096, 0, 0), PTB_OK);
+		assert_int_equal(ptb_space_map(&x->s, ptb_va(DM + 16 * MiB), ptb_pa(0), 4096, 0, 0), PTB_OK);
+		struct range_log l = { .n = 0 };
+		assert_int_equal(ptb_space_ranges(&x->s, log_range, &l), PTB_OK);
+		assert_int_equal(l.n, 3); /* stopped after three */
+		assert_int_equal(l.r[0].va.raw, DM);
+		assert_int_equal(l.r[0].len, 6 * MiB);
+		assert_int_equal(l.r[0].level, xen ? 1 : 2);
+		assert_int_equal(l.r[0].attr, PTB_ATTR_WRITE);
+		assert_int_equal(l.r[1].va.raw, DM + 6 * MiB);
+		assert_int_equal(l.r[1].pa.raw, 6 * MiB);
+		assert_int_equal(l.r[1].len, 8192);
+		assert_int_equal(l.r[2].pa.raw, 64 * MiB); /* not contiguous in pa: a new range */
+		struct ptb_mapping m;
+		assert_int_equal(ptb_space_query(&x->s, ptb_va(DM + 6 * MiB + 4100), &m), PTB_OK);
+		assert_int_equal(m.pa.raw, 6 * MiB + 4100);
+		assert_int_equal(ptb_space_query(&x->s, ptb_va(DM + 7 * MiB), &m), PTB_E_NOTMAPPED);
+		assert_int_equal(ptb_space_query(&x->s, ptb_va(0x0000800000000000ull), &m), PTB_E_NONCANON);
+		fx_free(x);
+	}
+}
+
 /* Bad input is refused before anything changes. */
 static void test_bad_input(void **state)
 {
@@ -526,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_unmap_frees_exactly_the_empty_tables),
 		cmocka_unit_test(test_cursor),
 		cmocka_unit_test(test_share_kernel_half),
+		cmocka_unit_test(test_ranges_coalesce),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_xen_refusal_undone),
