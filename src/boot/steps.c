@@ -98,9 +98,12 @@ static uint64_t top_granule(const struct ptb_boot *b)
 	return 1ull << b->in.format->shift[level];
 }
 
+/* Shrink no further than one L1 table's span: a frontier in the middle of
+ * an L1 table would make the next round fill it with live writes (one
+ * mmu_update entry each under Xen) instead of plain stores. */
 static uint64_t smaller_granule(const struct ptb_boot *b, uint64_t g)
 {
-	return g > (1ull << b->in.format->shift[2]) ? g >> 9 : g > PAGE ? PAGE : 0;
+	return g > (1ull << b->in.format->shift[2]) ? g >> 9 : 0;
 }
 
 static uint64_t chunk_lo(uint64_t lo, uint64_t top, uint64_t span, uint64_t g)
@@ -144,7 +147,7 @@ static ptb_err_t map_ram(struct ptb_boot *b, size_t *range, uint64_t *top)
 					return b->switched ? PTB_E_NOMEM : PTB_OK; /* reserve used up */
 				clo = chunk_lo(lo, *top, g, g);
 			}
-			for (uint64_t span = 2 * (*top - clo); b->switched && clo > lo; span *= 2) {
+			for (uint64_t span = 2 * (*top - clo); clo > lo; span *= 2) {
 				uint64_t wider = chunk_lo(lo, *top, span, g), c2;
 				if (!fits(b, wider, *top, &c2))
 					break;
