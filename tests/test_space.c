@@ -427,9 +427,33 @@ static ptb_err_t op_hold(struct fx *x)
 	return ptb_cursor_hold(&c, &x->s, ptb_va(0x00007f0000000000ull), 1);
 }
 
+static ptb_err_t op_release(struct fx *x)
+{
+	struct ptb_cursor c;
+	return ptb_cursor_release(&c, &x->s, ptb_va(DM + 5 * GiB));
+}
+
+static struct ptb_space share_dst;
+
+static ptb_err_t op_share(struct fx *x)
+{
+	return ptb_space_share(&share_dst, &x->s, ptb_va(DM & ~(512 * GiB - 1)), 512 * GiB);
+}
+
 static void all_or_nothing(struct fx *x, op_fn op, const char *name)
 {
 	assert_int_equal(ptb_space_map(&x->s, ptb_va(DM + GiB), ptb_pa(GiB), GiB, PTB_ATTR_WRITE, 0), PTB_OK);
+	if (op == op_release) { /* something for release to free: an empty path */
+		struct ptb_cursor c;
+		assert_int_equal(ptb_cursor_hold(&c, &x->s, ptb_va(DM + 5 * GiB), 1), PTB_OK);
+	}
+	if (op == op_share) { /* the space that will share the direct map's slot */
+		struct ptb_space_config cfg = { .format = &ptb_format_x86_64_4level,
+						.backend = ptb_checked_backend(&x->chk), .max_leaf_level = 1 };
+		assert_int_equal(ptb_space_create(&share_dst, &cfg), PTB_OK);
+		if (x->s.sealed)
+			assert_int_equal(ptb_space_seal(&share_dst), PTB_OK);
+	}
 	uint64_t k;
 	for (k = 1;; k++) {
 		uint64_t h = refwalk_hash(&x->tree), p = pages(x);
@@ -442,7 +466,7 @@ static void all_or_nothing(struct fx *x, op_fn op, const char *name)
 		assert_int_equal(refwalk_hash(&x->tree), h);
 		assert_int_equal(pages(x), p);
 	}
-	assert_true(k > 1);
+	assert_true(k > 1 || op == op_release || op == op_share); /* unsealed: nothing to allocate */
 	print_message("%s: failed at each of %llu allocation points, rolled back every time\n", name,
 		      (unsigned long long)(k - 1));
 }
@@ -453,9 +477,10 @@ static void test_all_or_nothing(void **state)
 	static const struct { op_fn op; const char *name; } ops[] = {
 		{ op_map_big, "map" }, { op_unmap_split, "unmap (split)" },
 		{ op_protect_split, "protect (split)" }, { op_hold, "cursor hold" },
+		{ op_release, "cursor release" }, { op_share, "share" },
 	};
 	for (int sealed = 0; sealed < 2; sealed++)
-		for (size_t i = 0; i < 4; i++) {
+		for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 			struct fx *x = fx4(3);
 			if (sealed) {
 				assert_int_equal(ptb_space_seal(&x->s), PTB_OK);
@@ -464,6 +489,23 @@ static void test_all_or_nothing(void **state)
 			all_or_nothing(x, ops[i].op, ops[i].name);
 			fx_free(x);
 		}
+}
+
+/* create takes one page: when it cannot, nothing is taken. */
+static void test_create_out_of_memory(void **state)
+{
+	(void)state;
+	struct fx *x = fx4(1);
+	struct ptb_space s2;
+	struct ptb_space_config cfg = { .format = &ptb_format_x86_64_4level, .backend = ptb_checked_backend(&x->chk),
+					.max_leaf_level = 1 };
+	uint64_t p = pages(x);
+	ptb_sim_fail_alloc_at(x->sim, 1);
+	assert_int_equal(ptb_space_create(&s2, &cfg), PTB_E_NOMEM);
+	assert_int_equal(pages(x), p);
+	cfg.max_leaf_level = 4;
+	assert_int_equal(ptb_space_create(&s2, &cfg), PTB_E_INVAL);
+	fx_free(x);
 }
 
 /* Under Xen rules a mapping of a table page writable is refused by the
@@ -573,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_ranges_coalesce),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_all_or_nothing),
+		cmocka_unit_test(test_create_out_of_memory),
 		cmocka_unit_test(test_xen_refusal_undone),
 		cmocka_unit_test(test_checker_finds_violations),
 		cmocka_unit_test(test_contract_checker_catches_misuse),
