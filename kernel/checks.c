@@ -9,7 +9,8 @@
 
 #define MAX_TABLES 8192
 
-extern char __text_start[], __text_end[], __rodata_start[], __bss_end[];
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __data_end[], __bss_start[], __bss_end[];
 static uint8_t exec_page[4096] __attribute__((aligned(4096))) = { 0xc3 }; /* ret, in .data (NX) */
 static ptb_pa_t tables[MAX_TABLES];
 static size_t ntables;
@@ -38,6 +39,16 @@ static bool collect_table(void *arg, const struct ptb_table_ref *t)
 static uint64_t pa_of(const void *p)
 {
 	return (uint64_t)p - KBASE;
+}
+
+void kernel_segments(struct ptb_segment seg[4])
+{
+	static const enum ptb_seg_kind kind[4] = { PTB_SEG_TEXT, PTB_SEG_RODATA, PTB_SEG_DATA, PTB_SEG_BSS };
+	char *const lo[4] = { __text_start, __rodata_start, __data_start, __bss_start };
+	char *const hi[4] = { __text_end, __rodata_end, __data_end, __bss_end };
+	for (int i = 0; i < 4; i++)
+		seg[i] = (struct ptb_segment){ ptb_va((uint64_t)lo[i]), ptb_pa(pa_of(lo[i])),
+					       (uint64_t)(hi[i] - lo[i]), kind[i] };
 }
 
 static void sort_tables(void)

@@ -55,6 +55,8 @@ struct kcheck {
 	const char *cmdline;
 };
 void kernel_checks(const struct kcheck *k);
+/* The four segments of this kernel image, from the linker's symbols. */
+void kernel_segments(struct ptb_segment seg[4]);
 bool contains(const char *hay, const char *needle);
 
 #endif

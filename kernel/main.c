@@ -125,17 +125,8 @@ static void wrmsr(uint32_t msr, uint64_t v)
 
 static ptb_err_t bootstrap(void)
 {
-	static const struct ptb_segment *none;
-	(void)none;
 	static struct ptb_segment seg[4];
-	seg[0] = (struct ptb_segment){ ptb_va((uint64_t)__text_start), ptb_pa(pa_of(__text_start)),
-				       (uint64_t)(__text_end - __text_start), PTB_SEG_TEXT };
-	seg[1] = (struct ptb_segment){ ptb_va((uint64_t)__rodata_start), ptb_pa(pa_of(__rodata_start)),
-				       (uint64_t)(__rodata_end - __rodata_start), PTB_SEG_RODATA };
-	seg[2] = (struct ptb_segment){ ptb_va((uint64_t)__data_start), ptb_pa(pa_of(__data_start)),
-				       (uint64_t)(__data_end - __data_start), PTB_SEG_DATA };
-	seg[3] = (struct ptb_segment){ ptb_va((uint64_t)__bss_start), ptb_pa(pa_of(__bss_start)),
-				       (uint64_t)(__bss_end - __bss_start), PTB_SEG_BSS };
+	kernel_segments(seg);
 	static struct ptb_mem_range in_use[1];
 	in_use[0] = (struct ptb_mem_range){ 0, (uint64_t)__boot_end, PTB_MEM_RESERVED }; /* low memory, boot code */
 	native = (struct ptb_native){ .window = 0, .window_after = DIRECT_MAP, .window_switch = true,

@@ -131,14 +131,7 @@ static void page_free(void *arg, ptb_pa_t pa)
 
 static void describe(const struct start_info *si)
 {
-	seg[0] = (struct ptb_segment){ ptb_va((uint64_t)__text_start), ptb_pa(pa_of(__text_start)),
-				       (uint64_t)(__text_end - __text_start), PTB_SEG_TEXT };
-	seg[1] = (struct ptb_segment){ ptb_va((uint64_t)__rodata_start), ptb_pa(pa_of(__rodata_start)),
-				       (uint64_t)(__rodata_end - __rodata_start), PTB_SEG_RODATA };
-	seg[2] = (struct ptb_segment){ ptb_va((uint64_t)__data_start), ptb_pa(pa_of(__data_start)),
-				       (uint64_t)(__data_end - __data_start), PTB_SEG_DATA };
-	seg[3] = (struct ptb_segment){ ptb_va((uint64_t)__bss_start), ptb_pa(pa_of(__bss_start)),
-				       (uint64_t)(__bss_end - __bss_start), PTB_SEG_BSS };
+	kernel_segments(seg);
 	uint64_t p2m_len = (si->nr_pages * 8 + 4095) & ~4095ull;
 	extra[0] = (struct ptb_segment){ ptb_va(si->mfn_list), ptb_pa(pa_of((void *)si->mfn_list)), p2m_len,
 					 PTB_SEG_DATA };

@@ -2,6 +2,16 @@
 /* Read-only walks: query one va, and the coalesced ranges of the space. */
 #include "space/internal.h"
 
+/* A present leaf's page pa (through the m2p when frames are not pfns). */
+static ptb_err_t leaf_of(const struct ptb_space *s, unsigned level, uint64_t e, ptb_pa_t *pa, ptb_attr_t *attr)
+{
+	struct ptb_entry_info info;
+	ptb_format_decode(&s->enc, level, e, &info);
+	*attr = info.attr;
+	*pa = ptb_pfn_to_pa(info.frame.raw);
+	return space_frame_is_pfn(s) ? PTB_OK : s->be.ops->pa_of(s->be.ctx, info.frame, pa);
+}
+
 /* The common case: x86 bits, frames are pfns, tables in a linear window. */
 static ptb_err_t query_linear(const struct ptb_space *s, uintptr_t window, uint64_t va,
 			      struct ptb_mapping *out)
@@ -40,17 +50,14 @@ ptb_err_t ptb_space_query(const struct ptb_space *s, ptb_va_t va, struct ptb_map
 		}
 		if (!ptb_entry_present(f, level, e))
 			return PTB_E_NOTMAPPED;
-		struct ptb_entry_info info;
-		ptb_format_decode(&s->enc, level, e, &info);
-		ptb_pa_t pa = ptb_pfn_to_pa(info.frame.raw);
-		if (!space_frame_is_pfn(s)) {
-			ptb_err_t err = s->be.ops->pa_of(s->be.ctx, info.frame, &pa);
-			if (err)
-				return err;
-		}
+		ptb_pa_t pa;
+		ptb_attr_t attr;
+		ptb_err_t err = leaf_of(s, level, e, &pa, &attr);
+		if (err)
+			return err;
 		uint64_t size = space_slot_size(s, level);
-		*out = (struct ptb_mapping){ .pa = ptb_pa(pa.raw + (va.raw & (size - 1))),
-					     .attr = info.attr, .level = level, .page_size = size };
+		*out = (struct ptb_mapping){ .pa = ptb_pa(pa.raw + (va.raw & (size - 1))), .attr = attr,
+					     .level = level, .page_size = size };
 		return PTB_OK;
 	}
 }
@@ -101,15 +108,12 @@ static ptb_err_t walk(struct ranges_walk *w, ptb_pa_t tpa, unsigned level, uint6
 			if (err)
 				return err;
 		} else if (ptb_entry_present(f, level, e)) {
-			struct ptb_entry_info info;
-			ptb_format_decode(&s->enc, level, e, &info);
-			ptb_pa_t pa = ptb_pfn_to_pa(info.frame.raw);
-			if (!space_frame_is_pfn(s)) {
-				ptb_err_t err = s->be.ops->pa_of(s->be.ctx, info.frame, &pa);
-				if (err)
-					return err;
-			}
-			struct ptb_range r = { ptb_va(va), pa, space_slot_size(s, level), info.attr, level };
+			ptb_pa_t pa;
+			ptb_attr_t attr;
+			ptb_err_t err = leaf_of(s, level, e, &pa, &attr);
+			if (err)
+				return err;
+			struct ptb_range r = { ptb_va(va), pa, space_slot_size(s, level), attr, level };
 			emit(w, &r);
 		}
 	}
