@@ -79,7 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		uint64_t h = refwalk_hash(&tree), pages = ptb_sim_stats(sim)->pages_allocated;
 		ptb_err_t err;
 		struct ptb_cursor c;
-		switch (d[0] & 7) {
+		switch (d[0] & 7) { /* 7: adopt, share or query */
 		case 0: case 1: {
 			bool conflict = model_any(&m, va, len);
 			unsigned fl = d[0] & 8 ? PTB_MAP_KEEP : 0;
@@ -108,6 +108,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		case 6:
 			err = ptb_cursor_release(&c, &s, ptb_va(va));
 			break;
+		case 7:
+			if (d[7] & 0x80) {
+				/* adopt the live tree into a second handle: it must
+				 * validate and change nothing */
+				struct ptb_space again;
+				if (ptb_space_adopt(&again, &cfg, s.root, sealed) || refwalk_hash(&tree) != h)
+					die("adopting our own tree failed or changed it");
+				err = PTB_OK;
+				break;
+			}
+			if (d[7] & 0x40 && f != 2) {
+				/* share the window's root slot into a new space: the
+				 * same translations through both */
+				struct ptb_space u;
+				uint64_t slot = 1ull << fmts[f]->shift[fmts[f]->levels];
+				if (ptb_space_create(&u, &cfg))
+					die("create");
+				err = ptb_space_share(&u, &s, ptb_va(base & ~(slot - 1)), slot);
+				if (!err) {
+					struct ptb_mapping a, b;
+					ptb_err_t ea = ptb_space_query(&s, ptb_va(va), &a), eb = ptb_space_query(&u, ptb_va(va), &b);
+					if (ea != eb || (!ea && (a.pa.raw != b.pa.raw || a.attr != b.attr)))
+						die("a shared slot translates differently");
+					memset(s.exported, 0, sizeof(s.exported)); /* u goes away */
+				} else if (err != PTB_E_NOTMAPPED && err != PTB_E_INVAL) {
+					die("share failed unexpectedly");
+				}
+				if (ptb_space_destroy(&u))
+					die("destroy");
+				err = PTB_OK;
+				break;
+			}
+			/* fall through */
 		default: {
 			struct ptb_mapping mp;
 			err = ptb_space_query(&s, ptb_va(va), &mp);
