@@ -6,6 +6,7 @@
  */
 #include <ptboot/check.h>
 #include "kernel.h"
+#include "ptb_checked.h"
 
 #define MAX_TABLES 8192
 
@@ -39,6 +40,36 @@ static bool collect_table(void *arg, const struct ptb_table_ref *t)
 static uint64_t pa_of(const void *p)
 {
 	return (uint64_t)p - KBASE;
+}
+
+/* Debug kernels run the bootstrap through the contract checker. */
+static struct ptb_checked chk;
+static struct ptb_checked_slot slots[4096];
+
+static void contract_violation(void *arg, const char *what)
+{
+	(void)arg;
+	kprintf("hook contract violated: %s\n", what);
+	finish(false, "hook contract violated");
+}
+
+static bool adopt_one(void *arg, const struct ptb_table_ref *t)
+{
+	(void)arg;
+	ptb_checked_adopt(&chk, t->pa, t->level, true);
+	return true;
+}
+
+struct ptb_backend kernel_checked_backend(struct ptb_backend inner, const struct ptb_space_config *boot_cfg,
+					  ptb_pa_t boot_root)
+{
+	struct ptb_space boot_tree;
+	ptb_checked_init(&chk, inner, boot_cfg->format, slots, 4096);
+	chk.on_violation = contract_violation;
+	/* the boot tree is live: its pages are SEALED tables to the checker */
+	if (ptb_space_adopt(&boot_tree, boot_cfg, boot_root, true) == PTB_OK)
+		ptb_space_for_each_table(&boot_tree, false, adopt_one, NULL);
+	return ptb_checked_backend(&chk);
 }
 
 void kernel_segments(struct ptb_segment seg[4])

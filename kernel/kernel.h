@@ -55,6 +55,10 @@ struct kcheck {
 	const char *cmdline;
 };
 void kernel_checks(const struct kcheck *k);
+/* inner wrapped in the contract checker, which is told the boot tree's
+ * pages (read through boot_cfg's backend) are live tables. */
+struct ptb_backend kernel_checked_backend(struct ptb_backend inner, const struct ptb_space_config *boot_cfg,
+					  ptb_pa_t boot_root);
 /* The four segments of this kernel image, from the linker's symbols. */
 void kernel_segments(struct ptb_segment seg[4]);
 bool contains(const char *hay, const char *needle);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # The demo kernel: one freestanding ELF, booted by QEMU through the PVH entry.
-KERNEL_CFLAGS := $(FREE_CFLAGS) -Ibackends/native -Ibackends/xen -Ikernel -fno-pie
-KERNEL_C := $(sort $(wildcard kernel/*.c)) backends/native/native.c backends/xen/xen.c
+KERNEL_CFLAGS := $(FREE_CFLAGS) -Ibackends/native -Ibackends/xen -Ibackends/checked -Ikernel -fno-pie
+KERNEL_C := $(sort $(wildcard kernel/*.c)) backends/native/native.c backends/xen/xen.c backends/checked/checked.c
 KERNEL_S := $(sort $(wildcard kernel/*.S))
 KERNEL_OBJ := $(patsubst %.c,build/kernel/%.o,$(KERNEL_C)) $(patsubst %.S,build/kernel/%.o,$(KERNEL_S))
 KERNEL_ELF := build/kernel/ptboot-demo.elf

@@ -138,13 +138,17 @@ static ptb_err_t bootstrap(void)
 	 * 4K pages: both make steps 5-7 build most tables from mapped RAM. */
 	uint64_t rpages = cmdline_num("ptboot.reserve=", RESERVE_PAGES);
 	unsigned max_leaf = contains(cmdline, "ptboot.4k") ? 1 : gb ? 3 : 2;
+	const struct ptb_format *fmt = la57 ? &ptb_format_x86_64_5level : &ptb_format_x86_64_4level;
+	ptb_pa_t boot_root = ptb_pa(la57 ? (uint64_t)boot_pml5 : (uint64_t)boot_pml4);
+	struct ptb_space_config boot_cfg = { .format = fmt, .backend = ptb_native_backend(&native),
+					     .max_leaf_level = 2, .flags = PTB_SPACE_NX };
 	struct ptb_boot_input in = {
-		.format = la57 ? &ptb_format_x86_64_5level : &ptb_format_x86_64_4level, .backend = ptb_native_backend(&native),
+		.format = fmt, .backend = kernel_checked_backend(ptb_native_backend(&native), &boot_cfg, boot_root),
 		.memmap = memmap, .memmap_len = memmap_len, .kernel = seg, .kernel_len = 4,
 		.in_use = in_use, .in_use_len = 1,
 		.reserve_pa = ptb_pa(pa_of(reserve)), .reserve_pages = rpages > RESERVE_PAGES ? RESERVE_PAGES : rpages, .reserve_va = ptb_va((uint64_t)reserve),
 		.direct_map = ptb_va(DIRECT_MAP), .max_leaf_level = max_leaf, .nx = true,
-		.boot_root = ptb_pa(la57 ? (uint64_t)boot_pml5 : (uint64_t)boot_pml4), .boot_root_live = true,
+		.boot_root = boot_root, .boot_root_live = true,
 	};
 	kprintf("bootstrap: largest page %s, reserve %lu pages at %lx\n", max_leaf == 3 ? "1G" : max_leaf == 2 ? "2M" : "4K",
 		in.reserve_pages, pa_of(reserve));

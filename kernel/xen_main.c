@@ -224,13 +224,18 @@ void kmain_xen(const struct start_info *si)
 	halt_at_end = contains(cmdline, "ptboot.halt");
 	describe(si);
 	setup_backend(si);
+	ptb_pa_t boot_root = ptb_pa(pa_of((void *)si->pt_base));
+	struct ptb_space_config boot_cfg = { .format = &ptb_format_x86_64_4level, .backend = ptb_xen_backend(&xb),
+					     .max_leaf_level = 1, .flags = PTB_SPACE_NX, .pat = &ptb_pat_xen,
+					     .reserved_first = 256, .reserved_count = 16 };
 	struct ptb_boot_input in = {
-		.format = &ptb_format_x86_64_4level, .pat = &ptb_pat_xen, .backend = ptb_xen_backend(&xb),
+		.format = &ptb_format_x86_64_4level, .pat = &ptb_pat_xen,
+		.backend = kernel_checked_backend(ptb_xen_backend(&xb), &boot_cfg, boot_root),
 		.memmap = memmap, .memmap_len = 1, .kernel = seg, .kernel_len = 4, .extra = extra, .extra_len = 1,
 		.in_use = in_use, .in_use_len = 1,
 		.reserve_pa = ptb_pa(pa_of(reserve)), .reserve_pages = RESERVE_PAGES, .reserve_va = ptb_va((uint64_t)reserve),
 		.direct_map = ptb_va(DIRECT_MAP), .max_leaf_level = 1, .nx = true, .xen = true,
-		.boot_root = ptb_pa(pa_of((void *)si->pt_base)), .boot_root_live = true,
+		.boot_root = boot_root, .boot_root_live = true,
 	};
 	uint64_t nr_pt = si->nr_pt_frames;
 	ptb_err_t err = ptb_boot_run(&boot, &in);

@@ -61,11 +61,17 @@ void ptb_checked_init(struct ptb_checked *c, struct ptb_backend inner, const str
 		slots[i] = (struct ptb_checked_slot){ 0 };
 }
 
+static void count_links(struct ptb_checked *c, uint64_t tpa, unsigned level, int delta);
+
 void ptb_checked_adopt(struct ptb_checked *c, ptb_pa_t pa, unsigned level, bool sealed)
 {
 	struct ptb_checked_slot *s = slot(c, pa.raw, true);
-	if (s)
-		*s = (struct ptb_checked_slot){ pa.raw, sealed ? S_SEALED : S_NEW, (uint8_t)level, 0, 0 };
+	if (!s)
+		return;
+	uint16_t links = s->state == S_NONE ? s->links : 0; /* links from parents adopted earlier */
+	*s = (struct ptb_checked_slot){ pa.raw, sealed ? S_SEALED : S_NEW, (uint8_t)level, links, 0 };
+	if (sealed) /* a live parent links its children (adopt children first or later: both count) */
+		count_links(c, pa.raw, level, +1);
 }
 
 /* The table an entry links, if it is a table pointer. */
@@ -95,7 +101,9 @@ static void count_links(struct ptb_checked *c, uint64_t tpa, unsigned level, int
 	for (unsigned i = 0; i < c->format->entries[level]; i++) {
 		uint64_t child;
 		struct ptb_checked_slot *s;
-		if (linked_table(c, level, t[i], &child) && (s = slot(c, child, false))) {
+		/* A table linking itself (Xen's linear page-table slot) keeps
+		 * nothing else alive: not counted. */
+		if (linked_table(c, level, t[i], &child) && child != tpa && (s = slot(c, child, delta > 0))) {
 			s->links = (uint16_t)(s->links + delta);
 		}
 	}

@@ -49,7 +49,8 @@ extern const struct ptb_backend_ops ptb_checked_ops;
 void ptb_checked_init(struct ptb_checked *c, struct ptb_backend inner, const struct ptb_format *f,
 		      struct ptb_checked_slot *slots, size_t nslots);
 
-/* Declare pages built by someone else (a boot tree): SEALED when live. */
+/* Declare pages built by someone else (a boot tree): SEALED when live, in
+ * which case the links its entries make are counted too. */
 void ptb_checked_adopt(struct ptb_checked *c, ptb_pa_t pa, unsigned level, bool sealed);
 
 static inline struct ptb_backend ptb_checked_backend(struct ptb_checked *c)
