@@ -26,5 +26,5 @@ check-xen: $(KERNEL_ELF)
 	@scripts/check-xen $(KERNEL_ELF)
 
 demo: $(KERNEL_ELF)
-	@scripts/boot-native $(KERNEL_ELF) demo -m 4G -cpu max,-la57 --show
+	@scripts/boot-native $(KERNEL_ELF) demo -m 4G -cpu max --show
 	@scripts/boot-xen $(KERNEL_ELF) demo 512M 1024 --show | grep -av '^(XEN)'
