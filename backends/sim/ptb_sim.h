@@ -22,7 +22,11 @@ struct ptb_sim_config {
 	unsigned max_leaf_level; /* xen_rules: 1 (4K only) is enforced regardless */
 };
 
-/* Hook calls and their batches, by hook. */
+/*
+ * Hook calls and their batches, by hook.  Not traps: alloc, free, frames_of,
+ * pa_of (and table_ptr, counted apart).  Traps (calls that would enter the
+ * hypervisor under Xen): seal, retire, write_live, activate, flush.
+ */
 enum ptb_sim_hook {
 	PTB_SIM_ALLOC, PTB_SIM_FREE, PTB_SIM_SEAL, PTB_SIM_RETIRE, PTB_SIM_WRITE_LIVE,
 	PTB_SIM_ACTIVATE, PTB_SIM_FLUSH, PTB_SIM_FRAMES_OF, PTB_SIM_PA_OF, PTB_SIM_HOOK_COUNT_
@@ -32,10 +36,11 @@ struct ptb_sim_stats {
 	uint64_t calls[PTB_SIM_HOOK_COUNT_];  /* hook calls */
 	uint64_t items[PTB_SIM_HOOK_COUNT_];  /* items over all calls (batch sizes) */
 	uint64_t max_batch[PTB_SIM_HOOK_COUNT_];
+	uint64_t table_ptr_calls;/* table_ptr calls (one page each) */
 	uint64_t traps;          /* calls that would enter the hypervisor */
 	uint64_t rw_to_ro;       /* page status flips: became a table (seal) */
 	uint64_t ro_to_rw;       /* stopped being a table (retire) */
-	uint64_t pages_allocated;/* table pages currently allocated */
+	uint64_t pages_allocated;/* pages allocated or adopted and not freed since */
 	uint64_t refusals;       /* operations refused (xen rules or injected) */
 	char last_refusal[160];  /* why the last refusal happened */
 };

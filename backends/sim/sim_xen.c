@@ -1,139 +1,151 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The sim's Xen PV rules: what Xen's page-type validation refuses, checked
- * with the sim's own decoding of x86-64 4-level entries.
+ * with the sim's own decoding of x86-64 4-level entries (never src/format's,
+ * so a bug there cannot hide behind itself).
+ *
+ * Two counts per page carry the state Xen keeps in its type references:
+ * `writable`, the RW leaf entries of sealed L1s that map the page, and
+ * `links`, the entries of sealed tables that point at it as a table.
  */
 #include "sim_internal.h"
+#include <stdint.h>
 
 #define E_P    (1ull << 0)
 #define E_RW   (1ull << 1)
 #define E_PS   (1ull << 7)
 #define E_ADDR 0x000ffffffffff000ull
 
-static uint64_t target_pfn(const struct ptb_sim *s, uint64_t e)
+#define XEN_SLOTS_FIRST 256u   /* L4 slots Xen owns: 256..271 */
+#define XEN_SLOTS_END   272u
+
+static uint64_t target_pa(const struct ptb_sim *s, uint64_t e)
 {
-	return sim_pfn(s, (e & E_ADDR) >> 12);
+	return sim_pfn(s, (e & E_ADDR) >> PTB_PAGE_SHIFT) << PTB_PAGE_SHIFT;
 }
 
-static unsigned state_of(struct ptb_sim *s, uint64_t pfn)
+static bool is_link(unsigned level, uint64_t e)
 {
-	struct sim_chunk *c = sim_chunk(s, pfn);
-	return c ? c->state[pfn & ((1u << 18) - 1)] : PG_FREE;
+	return (e & E_P) && level > 1 && !(e & E_PS);
 }
 
-/* Whether one entry may stand in a sealed level-`level` table at idx. */
-static bool entry_ok(struct ptb_sim *s, unsigned level, unsigned idx, uint64_t e, uint64_t where)
+static bool is_writable_leaf(unsigned level, uint64_t e)
 {
-	if (level == 4 && idx >= 256 && idx < 272 && e)
+	return (e & E_P) && level == 1 && (e & E_RW);
+}
+
+static bool in_xen_slots(unsigned level, unsigned idx)
+{
+	return level == 4 && idx >= XEN_SLOTS_FIRST && idx < XEN_SLOTS_END;
+}
+
+/* A level-`level` entry of table tpa linking a table: the target must be
+ * sealed and one level down, or (Xen's linear page tables) the same level
+ * through a read-only entry, the table itself included. */
+static bool link_ok(struct ptb_sim *s, unsigned level, uint64_t tpa, uint64_t e, uint64_t where)
+{
+	uint64_t target = target_pa(s, e);
+	const struct sim_page *t = sim_page(s, target);
+	if (target == tpa)
+		return (e & E_RW) ? sim_refuse(s, "xen: a table links itself writable", where) : true;
+	if (!t || t->state != PG_SEALED)
+		return sim_refuse(s, "xen: links a table that is not sealed", where);
+	bool linear = t->level == level && !(e & E_RW);
+	if (t->level != level - 1 && !linear)
+		return sim_refuse(s, "xen: links a table of the wrong level", where);
+	if (t->links == UINT16_MAX)
+		return sim_refuse(s, "sim: too many links to one table", where);
+	return true;
+}
+
+/* A level-1 leaf of table tpa: never a writable mapping of a table page. */
+static bool leaf_ok(struct ptb_sim *s, uint64_t tpa, uint64_t e, uint64_t where)
+{
+	uint64_t target = target_pa(s, e);
+	const struct sim_page *t = sim_page(s, target);
+	if (!(e & E_RW) || !t)
+		return true; /* read-only, or not RAM (I/O memory is not ours to judge) */
+	if (t->state == PG_SEALED || target == tpa)
+		return sim_refuse(s, "xen: maps a table page writable", where);
+	if (t->writable == UINT16_MAX)
+		return sim_refuse(s, "sim: too many writable mappings of one page", where);
+	return true;
+}
+
+/* Whether entry idx of a level-`level` table tpa may hold e. */
+static bool entry_ok(struct ptb_sim *s, unsigned level, uint64_t tpa, unsigned idx, uint64_t e)
+{
+	uint64_t where = tpa + 8ull * idx;
+	if (in_xen_slots(level, idx) && e)
 		return sim_refuse(s, "xen: entry in Xen's L4 slots 256-271", where);
 	if (!(e & E_P))
-		return (e & E_ADDR) ? sim_refuse(s, "xen: non-present entry with address bits (L1TF)", where) : true;
+		return (e & E_ADDR) ? sim_refuse(s, "xen: non-present entry with address bits (L1TF)", where)
+				    : true;
 	if (level > 1 && (e & E_PS))
 		return sim_refuse(s, "xen: large-page (PSE) entry", where);
-	uint64_t pfn = target_pfn(s, e);
-	if (level > 1 && state_of(s, pfn) != PG_SEALED)
-		return sim_refuse(s, "xen: links a table that is not sealed", where);
-	if (level == 1 && (e & E_RW) && state_of(s, pfn) == PG_SEALED)
-		return sim_refuse(s, "xen: maps a sealed table writable", where);
-	return true;
+	return level == 1 ? leaf_ok(s, tpa, e, where) : link_ok(s, level, tpa, e, where);
 }
 
 bool sim_xen_seal_ok(struct ptb_sim *s, uint64_t pa, unsigned level)
 {
-	struct sim_chunk *c = sim_chunk(s, pa >> 12);
-	unsigned i = (pa >> 12) & ((1u << 18) - 1);
-	if (c->writable[i])
+	if (level > 4)
+		return sim_refuse(s, "xen: PV guests have 4 levels", pa);
+	if (sim_page(s, pa)->writable)
 		return sim_refuse(s, "xen: seal of a page still mapped writable", pa);
-	const uint64_t *t = (const uint64_t *)(s->mem + pa);
-	for (unsigned k = 0; k < 512; k++)
-		if (!entry_ok(s, level, k, t[k], pa + 8 * k))
+	const uint64_t *t = sim_table(s, pa);
+	for (unsigned i = 0; i < 512; i++)
+		if (!entry_ok(s, level, pa, i, t[i]))
 			return false;
 	return true;
 }
 
-/* Adjust the counts a table's entries hold on other pages. */
-static void account(struct ptb_sim *s, unsigned level, uint64_t e, int delta)
-{
-	if (!(e & E_P) || (level > 1 && (e & E_PS)) || (level == 1 && !(e & E_RW)))
-		return;
-	uint64_t pfn = target_pfn(s, e);
-	struct sim_chunk *c = sim_chunk(s, pfn);
-	if (!c)
-		return;
-	unsigned i = pfn & ((1u << 18) - 1);
-	if (level == 1)
-		c->writable[i] = (uint16_t)(c->writable[i] + delta);
-	else
-		c->links[i] = (uint16_t)(c->links[i] + delta);
-}
-
-void sim_xen_sealed(struct ptb_sim *s, uint64_t pa, unsigned level, int delta)
-{
-	const uint64_t *t = (const uint64_t *)(s->mem + pa);
-	for (unsigned k = 0; k < 512; k++)
-		account(s, level, t[k], delta);
-}
-
 bool sim_xen_write_ok(struct ptb_sim *s, uint64_t entry_pa, unsigned level, uint64_t val)
 {
-	unsigned idx = (unsigned)(entry_pa & 4095) / 8;
-	if (level == 4 && idx >= 256 && idx < 272) /* any write: the slots are Xen's */
+	uint64_t tpa = entry_pa & ~(PTB_PAGE_SIZE - 1);
+	unsigned idx = (unsigned)(entry_pa - tpa) / 8;
+	if (in_xen_slots(level, idx)) /* any write, even of zero: the slots are Xen's */
 		return sim_refuse(s, "xen: write to Xen's L4 slots 256-271", entry_pa);
-	return entry_ok(s, level, idx, val, entry_pa);
+	return entry_ok(s, level, tpa, idx, val);
 }
 
-void sim_xen_written(struct ptb_sim *s, unsigned level, uint64_t old, uint64_t val)
+/* Counts never wrap: the checks above refuse before a count could. */
+static void adjust(uint16_t *count, int delta)
 {
-	account(s, level, old, -1);
-	account(s, level, val, +1);
+	if (delta > 0 ? *count < UINT16_MAX : *count > 0)
+		*count = (uint16_t)(*count + delta);
 }
 
-/* The entry the active tree uses for va (4K leaves), or NULL. */
-static uint64_t *leaf_of(struct ptb_sim *s, uint64_t va, uint64_t *l1_pa)
+/* The counts entry e of table tpa holds on its target, by delta. */
+static void account(struct ptb_sim *s, unsigned level, uint64_t tpa, uint64_t e, int delta)
 {
-	uint64_t t = s->active_root;
-	for (unsigned level = 4; t; level--) {
-		uint64_t *e = (uint64_t *)(s->mem + t) + ((va >> (3 + 9 * level)) & 511);
-		if (!(*e & E_P))
-			return NULL;
-		if (level == 1) {
-			*l1_pa = t;
-			return e;
-		}
-		if (*e & E_PS)
-			return NULL;
-		t = target_pfn(s, *e) << 12;
-		if (t >= s->cfg.mem_bytes)
-			return NULL;
-	}
-	return NULL;
+	uint64_t target = target_pa(s, e);
+	struct sim_page *t = sim_page(s, target);
+	if (!t)
+		return;
+	if (is_writable_leaf(level, e))
+		adjust(&t->writable, delta);
+	else if (is_link(level, e) && target != tpa) /* a self link keeps nothing alive */
+		adjust(&t->links, delta);
 }
 
-bool sim_xen_flip(struct ptb_sim *s, uint64_t pa, bool writable)
+void sim_xen_account_table(struct ptb_sim *s, uint64_t pa, unsigned level, int delta)
 {
-	for (unsigned w = 0; w < s->nwin; w++) {
-		if (pa < s->win[w].pa_lo || pa >= s->win[w].pa_hi || !s->active_root)
-			continue;
-		uint64_t l1;
-		uint64_t *e = leaf_of(s, s->win[w].va + (pa - s->win[w].pa_lo), &l1);
-		if (!e || !!(*e & E_RW) == writable)
-			continue;
-		uint64_t old = *e, val = writable ? old | E_RW : old & ~E_RW;
-		if (writable && state_of(s, pa >> 12) == PG_SEALED)
-			return sim_refuse(s, "xen: making a table page writable", pa);
-		*e = val;
-		if (state_of(s, l1 >> 12) == PG_SEALED) {
-			sim_xen_written(s, 1, old, val);
-			sim_chunk(s, l1 >> 12)->hash[(l1 >> 12) & ((1u << 18) - 1)] = sim_hash_page(s, l1);
-		}
-	}
-	return true;
+	const uint64_t *t = sim_table(s, pa);
+	for (unsigned i = 0; i < 512; i++)
+		account(s, level, pa, t[i], delta);
+}
+
+void sim_xen_account_write(struct ptb_sim *s, uint64_t entry_pa, unsigned level, uint64_t old,
+			   uint64_t val)
+{
+	uint64_t tpa = entry_pa & ~(PTB_PAGE_SIZE - 1);
+	account(s, level, tpa, old, -1);
+	account(s, level, tpa, val, +1);
 }
 
 bool sim_xen_retire_ok(struct ptb_sim *s, uint64_t pa)
 {
-	struct sim_chunk *c = sim_chunk(s, pa >> 12);
-	if (c->links[(pa >> 12) & ((1u << 18) - 1)])
-		return sim_refuse(s, "retire of a table still linked", pa);
+	if (sim_page(s, pa)->links)
+		return sim_refuse(s, "xen: retire of a table still linked", pa);
 	return true;
 }
