@@ -27,7 +27,7 @@ static bool line(void *arg, const struct ptb_range *r)
 	return true;
 }
 
-int report_dump(FILE *f, const struct ptb_space *s)
+int dump_space(FILE *f, const struct ptb_space *s)
 {
 	return ptb_space_ranges(s, line, f) == PTB_OK ? 0 : -1;
 }

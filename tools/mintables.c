@@ -42,7 +42,7 @@ static uint64_t blocks(struct counter *c, uint64_t va, uint64_t pa, uint64_t len
 	return n;
 }
 
-uint64_t count_min_tables(const struct ptb_boot_input *in, unsigned max_leaf)
+uint64_t mintables_count(const struct ptb_boot_input *in, unsigned max_leaf)
 {
 	uint64_t total = 1;
 	for (unsigned level = 1; level < in->format->levels; level++) {

@@ -12,7 +12,7 @@ static uint64_t batches(const struct ptb_sim_stats *s)
 	return s->calls[PTB_SIM_SEAL] + s->calls[PTB_SIM_RETIRE] + s->calls[PTB_SIM_WRITE_LIVE];
 }
 
-void report_stats(FILE *f, const struct boot_report *r)
+void stats_text(FILE *f, const struct boot_report *r)
 {
 	const struct ptb_boot_stats *b = &r->boot->stats;
 	const struct ptb_sim_stats *s = r->sim;
@@ -41,7 +41,7 @@ void report_stats(FILE *f, const struct boot_report *r)
 		(unsigned long long)s->ro_to_rw);
 }
 
-void report_json(FILE *f, const struct boot_report *r)
+void stats_json(FILE *f, const struct boot_report *r)
 {
 	const struct ptb_boot_stats *b = &r->boot->stats;
 	const struct ptb_sim_stats *s = r->sim;

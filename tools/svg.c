@@ -186,7 +186,7 @@ static void legend(FILE *f, double y)
 	}
 }
 
-int report_svg(FILE *f, const struct boot_report *r)
+int svg_write(FILE *f, const struct boot_report *r)
 {
 	struct tables t = { 0 };
 	ptb_space_for_each_table(&r->boot->space, false, collect, &t);

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+#include "cli.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int cli_bad_input(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "ptboot %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry 'ptboot %s --help'.\n", cmd);
+	va_end(ap);
+	return CLI_BAD_INPUT;
+}
+
+bool cli_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false; /* strtoull would accept a sign or blanks */
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cli_parse_size(const char *s, uint64_t *out)
+{
+	static const char units[] = "KMGT";
+	char *end;
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return false;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	unsigned shift = 0;
+	for (unsigned i = 0; i < 4 && *end; i++)
+		if (*end == units[i] || *end == units[i] + ('a' - 'A'))
+			shift = 10 * (i + 1);
+	if (shift)
+		end++;
+	if (errno || *end || end == s || v == 0 || v > (UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
+	return true;
+}
+
+uint8_t *cli_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	uint8_t *buf = malloc(cap);
+	for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+		n += got;
+		if (n < cap)
+			continue;
+		uint8_t *more = realloc(buf, cap * 2);
+		if (!more) {
+			free(buf);
+			buf = NULL;
+			errno = ENOMEM;
+		}
+		buf = more;
+		cap *= 2;
+	}
+	if (buf && ferror(f)) {
+		free(buf);
+		buf = NULL;
+		errno = EIO;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+bool cli_err_is_input(ptb_err_t err)
+{
+	return err != PTB_E_NOMEM && err != PTB_E_REFUSED;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers shared by the ptboot subcommands: exit statuses, messages,
+ * number parsing and file reading.
+ *
+ * Exit status policy (every subcommand): 0 success; 1 the library refused
+ * or a check failed; 2 the command line, a memory map or an image was bad.
+ */
+#ifndef PTB_TOOLS_CLI_H
+#define PTB_TOOLS_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <ptboot/types.h>
+
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2 };
+
+#define CLI_MiB (1ull << 20)
+#define CLI_GiB (1ull << 30)
+
+/* Print "ptboot CMD: message" and a pointer to --help; returns CLI_BAD_INPUT. */
+int cli_bad_input(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "64G", "512M", "4096", "0x1000": bytes; false when malformed, 0 or overflowing. */
+bool cli_parse_size(const char *s, uint64_t *out);
+
+/* A plain number (decimal or 0x hex), whole string; false when malformed. */
+bool cli_parse_u64(const char *s, uint64_t *out);
+
+/* The whole file in a malloc'd buffer (NULL, errno set, on failure). */
+uint8_t *cli_read_file(const char *path, size_t *len);
+
+/* Whether a library error means the input was bad (exit 2) rather than a
+ * refusal or a resource running out (exit 1). */
+bool cli_err_is_input(ptb_err_t err);
+
+#endif

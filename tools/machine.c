@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+#include "machine.h"
+#include <stdio.h>
+#include "e820.h"
+
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+
+void machine_pc_map(struct machine *m, uint64_t ram)
+{
+	uint64_t low = ram < 3 * GiB ? ram : 3 * GiB;
+	size_t n = 0;
+	m->map[n++] = (struct ptb_mem_range){ 0, 0x9f000, PTB_MEM_RAM };
+	m->map[n++] = (struct ptb_mem_range){ 0x9f000, MiB - 0x9f000, PTB_MEM_RESERVED };
+	m->map[n++] = (struct ptb_mem_range){ MiB, low - MiB, PTB_MEM_RAM };
+	if (ram > low) /* 3G-4G stays a hole, as the PCI window is on a PC */
+		m->map[n++] = (struct ptb_mem_range){ 4 * GiB, ram - low, PTB_MEM_RAM };
+	m->map_len = n;
+	m->ram_top = m->map[n - 1].base + m->map[n - 1].len;
+}
+
+bool machine_e820_map(struct machine *m, const char *text, size_t len, const char **why)
+{
+	int n = e820_parse(text, len, m->map, MACHINE_MAX_RANGES, why);
+	if (n < 0)
+		return false;
+	m->map_len = (size_t)n;
+	m->ram_top = 0;
+	for (size_t i = 0; i < m->map_len; i++)
+		if (m->map[i].type == PTB_MEM_RAM)
+			m->ram_top = m->map[i].base + m->map[i].len;
+	if (!m->ram_top) {
+		*why = "the memory map has no usable RAM";
+		return false;
+	}
+	return true;
+}
+
+uint64_t machine_default_direct_map(const struct ptb_format *f)
+{
+	/* PAE: Linux's 3G/1G split; 64-bit: Linux's page_offset_base. */
+	return f == &ptb_format_pae ? 0xc0000000ull : 0xffff888000000000ull;
+}
+
+/* Whether [pa, pa + len) is usable RAM throughout (ranges may abut). */
+static bool all_ram(const struct machine *m, uint64_t pa, uint64_t len)
+{
+	for (size_t i = 0; i < m->map_len && len; i++) {
+		const struct ptb_mem_range *r = &m->map[i];
+		if (r->type != PTB_MEM_RAM || pa < r->base || pa >= r->base + r->len)
+			continue;
+		uint64_t take = r->base + r->len - pa < len ? r->base + r->len - pa : len;
+		pa += take;
+		len -= take;
+	}
+	return len == 0;
+}
+
+static uint64_t kernel_va(const struct ptb_format *f, uint64_t direct_map)
+{
+	if (f != &ptb_format_pae)
+		return 0xffffffff81000000ull;
+	return direct_map >= 0x82000000ull ? 0x81000000ull : 0x01000000ull;
+}
+
+bool machine_place_kernel(struct machine *m, const struct ptb_format *f, uint64_t direct_map,
+			  uint64_t pages, const char **why)
+{
+	uint64_t reserve = (pages > 256 ? pages : 256) * 4096;
+	const uint64_t len[4] = { 2 * MiB, MiB, MiB, MiB + reserve };
+	uint64_t total = len[0] + len[1] + len[2] + len[3], pa = MACHINE_KERNEL_PA;
+	while (pa < m->ram_top && !all_ram(m, pa, total))
+		pa += 2 * MiB;
+	if (pa >= m->ram_top) {
+		*why = "no usable RAM from 16 MiB up holds the kernel image";
+		return false;
+	}
+	uint64_t va = kernel_va(f, direct_map);
+	for (int i = 0; i < 4; i++) {
+		m->kernel[i] = (struct ptb_segment){ ptb_va(va), ptb_pa(pa), len[i], (enum ptb_seg_kind)i };
+		va += len[i];
+		pa += len[i];
+	}
+	/* The reserve is the end of .bss, after 1 MiB of ordinary .bss. */
+	m->reserve_pa = m->kernel[3].pa.raw + MiB;
+	m->reserve_va = m->kernel[3].va.raw + MiB;
+	m->reserve_pages = pages;
+	return true;
+}
+
+static uint64_t va_limit(const struct ptb_format *f)
+{
+	return f->canonical ? UINT64_MAX : (1ull << f->va_bits) - 1;
+}
+
+bool machine_direct_map_fits(const struct machine *m, const struct ptb_format *f, uint64_t dm,
+			     char *msg, size_t msg_len)
+{
+	uint64_t last = dm + m->ram_top - 1;
+	uint64_t klo = m->kernel[0].va.raw, khi = m->kernel[3].va.raw + m->kernel[3].len;
+	if (!ptb_format_va_ok(f, ptb_va(dm)) || last < dm || last > va_limit(f) ||
+	    !ptb_format_va_ok(f, ptb_va(last)) || (dm >> 63) != (last >> 63)) {
+		snprintf(msg, msg_len,
+			 "a direct map at 0x%llx cannot hold RAM up to 0x%llx in %s's %u-bit address space",
+			 (unsigned long long)dm, (unsigned long long)m->ram_top, f->name, f->va_bits);
+		return false;
+	}
+	if (dm < khi && klo <= last) {
+		snprintf(msg, msg_len, "the direct map 0x%llx-0x%llx overlaps the kernel image at 0x%llx",
+			 (unsigned long long)dm, (unsigned long long)last, (unsigned long long)klo);
+		return false;
+	}
+	return true;
+}
+
+void machine_boot_input(const struct machine *m, struct ptb_boot_input *in)
+{
+	in->memmap = m->map;
+	in->memmap_len = m->map_len;
+	in->kernel = m->kernel;
+	in->kernel_len = 4;
+	in->reserve_pa = ptb_pa(m->reserve_pa);
+	in->reserve_va = ptb_va(m->reserve_va);
+	in->reserve_pages = m->reserve_pages;
+}
