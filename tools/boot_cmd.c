@@ -234,7 +234,7 @@ static int svg_fn(FILE *f, const void *r)
 
 static int image_fn(FILE *f, const void *s)
 {
-	return image_write(f, s, machine.ram_top >> 12);
+	return image_write(f, s);
 }
 
 static int write_reports(const struct boot_opts *o, const struct boot_report *r)

@@ -5,58 +5,6 @@
 
 static const uint8_t magic[8] = { 'P', 'T', 'B', 'I', 'M', 'G', 0, 1 };
 
-static int put64(FILE *f, uint64_t v)
-{
-	uint8_t b[8];
-	for (int i = 0; i < 8; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
-	return fwrite(b, 8, 1, f) == 1 ? 0 : -1;
-}
-
-static int put32(FILE *f, uint32_t v)
-{
-	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
-	return fwrite(b, 4, 1, f) == 1 ? 0 : -1;
-}
-
-struct table_list {
-	ptb_pa_t *pa;
-	size_t n, cap;
-};
-
-static bool collect(void *arg, const struct ptb_table_ref *t)
-{
-	struct table_list *l = arg;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 256;
-		l->pa = realloc(l->pa, l->cap * sizeof(*l->pa));
-	}
-	l->pa[l->n++] = t->pa;
-	return true;
-}
-
-int image_write(FILE *f, const struct ptb_space *s, uint64_t pfn_limit)
-{
-	struct table_list l = { 0 };
-	ptb_space_for_each_table(s, true, collect, &l);
-	bool pairs = !(s->be.ops->flags & PTB_BACKEND_FRAME_IS_PFN);
-	int err = fwrite(magic, 8, 1, f) == 1 ? 0 : -1;
-	err |= put32(f, s->enc.format->image_id) | put32(f, (uint32_t)l.n) | put64(f, s->root.raw);
-	err |= put64(f, pairs ? pfn_limit : 0);
-	for (uint64_t pfn = 0; pairs && pfn < pfn_limit && !err; pfn++) {
-		ptb_frame_t fr;
-		if (s->be.ops->frames_of(s->be.ctx, ptb_pfn_to_pa(pfn), 1, &fr))
-			fr = ptb_frame(pfn);
-		err |= put64(f, pfn) | put64(f, fr.raw);
-	}
-	for (size_t i = 0; i < l.n && !err; i++) {
-		err |= put64(f, l.pa[i].raw);
-		err |= fwrite(s->be.ops->table_ptr(s->be.ctx, l.pa[i]), 4096, 1, f) == 1 ? 0 : -1;
-	}
-	free(l.pa);
-	return err ? -1 : 0;
-}
-
 static uint64_t get64(const uint8_t *p)
 {
 	uint64_t v = 0;

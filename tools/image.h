@@ -26,9 +26,10 @@ struct image {
 	struct ptb_backend_ops ops;
 };
 
-/* Write the tables of s (and, when frames are not pfns, every pair for pfns
- * below pfn_limit) to f.  Returns 0, or -1 on an I/O error. */
-int image_write(FILE *f, const struct ptb_space *s, uint64_t pfn_limit);
+/* Write the tables of s to f, with (when frames are not pfns) a pair for
+ * every pfn an entry refers to.  Returns 0, or -1 on an I/O error or when
+ * out of memory. */
+int image_write(FILE *f, const struct ptb_space *s);
 
 /* Parse an image from memory; PTB_OK or PTB_E_IMAGE with *why set. */
 ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const char **why);
