@@ -1,208 +1,178 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The SVG picture of a simulated boot: physical memory by memory-map range
- * (each range's width grows with the log of its size, so a 4 KiB hole and
- * 64 GiB of RAM both show), a zoom on the top of RAM where the bootstrap put
- * its tables, and the virtual layout.
+ * The --svg picture: physical memory on a segmented scale with the kernel
+ * image, the reserve and every table page; zooms on the kernel's reserve
+ * and on the top of RAM where the tables went (top down); the virtual
+ * layout with the direct map's page sizes; a legend.
  */
-#include <math.h>
+#include "svg.h"
+#include <stdarg.h>
 #include <stdlib.h>
-#include "report.h"
 
-#define W 1100.0
-#define X0 20.0
+const char *const svg_level_colour[PTB_MAX_LEVELS + 1] = { "#000", "#f28e2b", "#e15759", "#b07aa1", "#9c755f",
+							   "#222" };
+const char *const svg_page_colour[4] = { "#fff", "#d9ef8b", "#66bd63", "#1a9850" };
+const char *const svg_kind_colour[4] = { "#08519c", "#6baed6", "#3f7fbf", "#9ecae1" };
 
-static const char *const level_color[] = { "#000", "#e6550d", "#fd8d3c", "#fdae6b", "#9e0142", "#5e3c99" };
-
-static const char *type_color(uint32_t t)
+const char *svg_mem_colour(uint32_t type)
 {
-	switch (t) {
+	switch (type) {
 	case PTB_MEM_RAM: return "#c7e9c0";
-	case PTB_MEM_ACPI: return "#bcbddc";
-	case PTB_MEM_NVS: return "#9e9ac8";
-	case PTB_MEM_PERSISTENT: return "#9ecae1";
+	case PTB_MEM_ACPI: return "#c2a5cf";
+	case PTB_MEM_NVS: return "#9970ab";
+	case PTB_MEM_UNUSABLE: return "#737373";
+	case PTB_MEM_PERSISTENT: return "#92c5de";
 	default: return "#bdbdbd";
 	}
 }
 
-static const char *type_name(uint32_t t)
+const char *svg_mem_name(uint32_t type)
 {
-	static const char *n[] = { "?", "RAM", "reserved", "ACPI", "NVS", "unusable", "?", "pmem" };
-	return t < 8 ? n[t] : "?";
+	static const char *const n[] = { "hole", "RAM", "reserved", "ACPI data", "ACPI NVS", "unusable", "?",
+					  "persistent" };
+	return type < 8 ? n[type] : "?";
 }
 
-static void human(char *buf, size_t n, uint64_t v)
+void svg_rect(FILE *f, double x, double y, double w, double h, const char *fill, const char *title)
 {
-	const char *u[] = { "B", "K", "M", "G", "T" };
+	fprintf(f, "<rect x='%.2f' y='%.2f' width='%.2f' height='%.2f' fill='%s'", x, y, w, h, fill);
+	if (title)
+		fprintf(f, "><title>%s</title></rect>\n", title);
+	else
+		fprintf(f, "/>\n");
+}
+
+void svg_text(FILE *f, double x, double y, int size, const char *anchor, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(f, "<text x='%.1f' y='%.1f' font-size='%d' text-anchor='%s'>", x, y, size, anchor);
+	vfprintf(f, fmt, ap);
+	fprintf(f, "</text>\n");
+	va_end(ap);
+}
+
+void svg_line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke)
+{
+	fprintf(f, "<line x1='%.2f' y1='%.2f' x2='%.2f' y2='%.2f' stroke='%s' stroke-width='0.8'/>\n", x1, y1, x2,
+		y2, stroke);
+}
+
+void svg_poly4(FILE *f, const double p[8], const char *fill)
+{
+	fprintf(f, "<polygon points='%.1f,%.1f %.1f,%.1f %.1f,%.1f %.1f,%.1f' fill='%s'/>\n", p[0], p[1], p[2],
+		p[3], p[4], p[5], p[6], p[7], fill);
+}
+
+void svg_addr(char *buf, size_t n, uint64_t a)
+{
+	static const struct { uint64_t unit; const char *name; } u[] = {
+		{ 1ull << 40, "T" }, { 1ull << 30, "G" }, { 1ull << 20, "M" }, { 1ull << 10, "K" },
+	};
+	for (size_t i = 0; i < 4; i++)
+		if (a && !(a % u[i].unit) && a / u[i].unit < 100000) {
+			snprintf(buf, n, "%llu%s", (unsigned long long)(a / u[i].unit), u[i].name);
+			return;
+		}
+	snprintf(buf, n, "0x%llx", (unsigned long long)a);
+}
+
+void svg_size(char *buf, size_t n, uint64_t len)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double d = (double)len;
 	int i = 0;
-	double d = (double)v;
-	while (d >= 1024 && i < 4)
+	while (d >= 1024 && i < 6)
 		d /= 1024, i++;
-	snprintf(buf, n, d < 10 && d != (int)d ? "%.1f%s" : "%.0f%s", d, u[i]);
+	snprintf(buf, n, d == (double)(uint64_t)d ? "%.0f %s" : "%.1f %s", d, units[i]);
 }
 
-struct tables {
-	struct ptb_table_ref *t;
-	size_t n, cap;
+static int by_pa(const void *a, const void *b)
+{
+	const struct ptb_table_ref *x = a, *y = b;
+	return x->pa.raw < y->pa.raw ? -1 : x->pa.raw > y->pa.raw;
+}
+
+struct grow {
+	struct svg_tables *t;
+	size_t cap;
+	bool oom;
 };
 
-static bool collect(void *arg, const struct ptb_table_ref *r)
+static bool add_table(void *arg, const struct ptb_table_ref *ref)
 {
-	struct tables *t = arg;
-	if (t->n == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 1024;
-		t->t = realloc(t->t, t->cap * sizeof(*t->t));
+	struct grow *g = arg;
+	if (g->t->n == g->cap) {
+		g->cap = g->cap ? 2 * g->cap : 1024;
+		struct ptb_table_ref *more = realloc(g->t->t, g->cap * sizeof(*more));
+		if (!more)
+			return !(g->oom = true);
+		g->t->t = more;
 	}
-	t->t[t->n++] = *r;
+	g->t->t[g->t->n++] = *ref;
 	return true;
 }
 
-/* Position of pa on the physical bar. */
-struct bar {
-	const struct ptb_boot_input *in;
-	double *x, *w;
-};
-
-static double bar_x(const struct bar *b, uint64_t pa)
+bool svg_tables_collect(struct svg_tables *t, const struct ptb_space *s)
 {
-	for (size_t i = 0; i < b->in->memmap_len; i++) {
-		const struct ptb_mem_range *r = &b->in->memmap[i];
-		if (pa >= r->base && pa - r->base < r->len)
-			return b->x[i] + b->w[i] * ((double)(pa - r->base) / (double)r->len);
-	}
-	return -1;
+	struct grow g = { t, 0, false };
+	*t = (struct svg_tables){ 0 };
+	ptb_space_for_each_table(s, false, add_table, &g);
+	if (t->n)
+		qsort(t->t, t->n, sizeof(*t->t), by_pa);
+	return !g.oom;
 }
 
-static void box(FILE *f, double x, double y, double w, double h, const char *fill, const char *title)
+static void header(FILE *f, const struct boot_report *r, double height)
 {
-	fprintf(f, "<rect x='%.2f' y='%.1f' width='%.2f' height='%.1f' fill='%s'><title>%s</title></rect>\n", x, y,
-		w < 0.6 ? 0.6 : w, h, fill, title);
+	const struct ptb_boot_stats *b = &r->boot->stats;
+	fprintf(f, "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='%.0f' viewBox='0 0 %.0f %.0f' "
+		   "font-family='DejaVu Sans, Helvetica, Arial, sans-serif'>\n", SVG_W, height, SVG_W, height);
+	fprintf(f, "<defs><pattern id='hole' width='6' height='6' patternUnits='userSpaceOnUse' "
+		   "patternTransform='rotate(45)'><rect width='6' height='6' fill='#fff'/>"
+		   "<line x1='0' y1='0' x2='0' y2='6' stroke='#d0d0d0' stroke-width='3'/></pattern></defs>\n");
+	fprintf(f, "<rect width='100%%' height='100%%' fill='white'/>\n");
+	svg_text(f, SVG_X0, 26, 18, "start", "%s", r->command ? r->command : "ptboot boot");
+	char line[256];
+	int n = snprintf(line, sizeof(line), "%s, %s: %llu tables (minimum %llu):", r->platform, r->in->format->name,
+			 (unsigned long long)b->tables.by_level[0], (unsigned long long)r->min_tables);
+	for (unsigned l = r->in->format->levels; l >= 1 && n > 0 && (size_t)n < sizeof(line); l--)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, " L%u %llu", l,
+			      (unsigned long long)b->tables.by_level[l]);
+	svg_text(f, SVG_X0, 48, 13, "start", "%s; reserve %llu of %llu pages used; %llu from RAM after the switch",
+		 line, (unsigned long long)b->reserve_used, (unsigned long long)r->in->reserve_pages,
+		 (unsigned long long)b->ram_tables);
 }
 
-static void text(FILE *f, double x, double y, const char *s, int size)
+/* The panels, into f; returns the height they took. */
+static double body(FILE *f, const struct boot_report *r, const struct svg_tables *t)
 {
-	fprintf(f, "<text x='%.1f' y='%.1f' font-size='%d' font-family='sans-serif'>%s</text>\n", x, y, size, s);
-}
-
-static void physical(FILE *f, const struct boot_report *r, const struct tables *t, double y)
-{
-	const struct ptb_boot_input *in = r->in;
-	double *x = calloc(in->memmap_len, sizeof(double)), *w = calloc(in->memmap_len, sizeof(double)), sum = 0;
-	for (size_t i = 0; i < in->memmap_len; i++)
-		sum += w[i] = 1.0 + log2((double)in->memmap[i].len / 4096.0 + 1);
-	double pos = X0;
-	char buf[64], title[128];
-	text(f, X0, y - 8, "Physical memory: one box per memory-map range (width grows with log size)", 14);
-	for (size_t i = 0; i < in->memmap_len; i++) {
-		w[i] = w[i] / sum * W;
-		x[i] = pos;
-		pos += w[i];
-		human(buf, sizeof(buf), in->memmap[i].len);
-		snprintf(title, sizeof(title), "%s 0x%llx, %s", type_name(in->memmap[i].type),
-			 (unsigned long long)in->memmap[i].base, buf);
-		box(f, x[i], y, w[i] - 1, 40, type_color(in->memmap[i].type), title);
-		if (w[i] > 40)
-			text(f, x[i] + 2, y + 54, buf, 10);
-	}
-	struct bar b = { in, x, w };
-	for (size_t i = 0; i < in->kernel_len; i++) {
-		double kx = bar_x(&b, in->kernel[i].pa.raw);
-		if (kx >= 0)
-			box(f, kx, y, w[0] * 0 + 3, 40, "#3182bd", "kernel image");
-	}
-	double rx = bar_x(&b, in->reserve_pa.raw);
-	if (rx >= 0)
-		box(f, rx, y + 20, 3, 20, "#31a354", "early reserve (brk)");
-	for (size_t i = 0; i < t->n; i++) {
-		double tx = bar_x(&b, t->t[i].pa.raw);
-		if (tx >= 0)
-			box(f, tx, y, 0.8, 20, level_color[t->t[i].level], "table page");
-	}
-	free(x);
-	free(w);
-}
-
-/* Linear zoom on the top of RAM: where the tables went. */
-static void zoom(FILE *f, const struct boot_report *r, const struct tables *t, double y)
-{
-	uint64_t lo = r->boot->stats.lowest_table_pa, hi = 0;
-	for (size_t i = 0; i < t->n; i++)
-		if (t->t[i].pa.raw + 4096 > hi && t->t[i].pa.raw >= lo)
-			hi = t->t[i].pa.raw + 4096;
-	char buf[200], a[32], b[32];
-	if (!lo || hi <= lo) {
-		text(f, X0, y, "All tables came from the early reserve (no tables were taken from RAM).", 13);
-		return;
-	}
-	uint64_t span = hi - lo, pad = span / 20 + 4096;
-	lo = lo > pad ? lo - pad : 0;
-	span = hi - lo;
-	human(a, sizeof(a), span);
-	snprintf(buf, sizeof(buf), "Zoom: the %s below 0x%llx, where the tables made after the switch went (top down)", a,
-		 (unsigned long long)hi);
-	text(f, X0, y - 8, buf, 14);
-	box(f, X0, y, W, 30, "#e5f5e0", "usable RAM (free)");
-	for (size_t i = 0; i < t->n; i++) {
-		uint64_t pa = t->t[i].pa.raw;
-		if (pa >= lo && pa < hi)
-			box(f, X0 + W * (double)(pa - lo) / (double)span, y, W * 4096.0 / (double)span, 30,
-			    level_color[t->t[i].level], "table page");
-	}
-	human(a, sizeof(a), lo);
-	human(b, sizeof(b), hi);
-	text(f, X0, y + 44, a, 10);
-	text(f, X0 + W - 40, y + 44, b, 10);
-}
-
-static void virtual(FILE *f, const struct boot_report *r, double y)
-{
-	const struct ptb_boot_input *in = r->in;
-	text(f, X0, y - 8, "Virtual layout (not to scale)", 14);
-	char buf[160], s1[32];
-	human(s1, sizeof(s1), r->boot->stats.ram_bytes);
-	box(f, X0, y, 300, 30, "#f0f0f0", "lower half: user space");
-	text(f, X0 + 6, y + 20, "user space (empty)", 12);
-	if (in->xen) {
-		box(f, X0 + 310, y, 140, 30, "#d9d9d9", "Xen's slots 256-271");
-		text(f, X0 + 316, y + 20, "Xen 256-271", 12);
-	}
-	box(f, X0 + 460, y, 380, 30, "#c7e9c0", "direct map");
-	snprintf(buf, sizeof(buf), "direct map 0x%llx: %s of RAM", (unsigned long long)in->direct_map.raw, s1);
-	text(f, X0 + 466, y + 20, buf, 12);
-	box(f, X0 + 850, y, 250, 30, "#3182bd", "kernel image");
-	text(f, X0 + 856, y + 20, "kernel image (W^X)", 12);
-}
-
-static void legend(FILE *f, double y)
-{
-	static const struct { const char *c, *n; } items[] = {
-		{ "#c7e9c0", "usable RAM" }, { "#bdbdbd", "reserved" }, { "#bcbddc", "ACPI" }, { "#3182bd", "kernel" },
-		{ "#31a354", "early reserve" }, { "#e6550d", "L1 table" }, { "#fd8d3c", "L2 table" },
-		{ "#fdae6b", "L3 table" }, { "#9e0142", "L4 table" }, { "#5e3c99", "L5 table" },
-	};
-	for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
-		box(f, X0 + 108.0 * i, y, 12, 12, items[i].c, items[i].n);
-		text(f, X0 + 108.0 * i + 16, y + 11, items[i].n, 11);
-	}
+	struct svg_anchor a;
+	double y = svg_phys_draw(f, r, t, 76, &a);
+	y = svg_zoom_draw(f, r, t, y + 40, &a);
+	y = svg_virt_draw(f, r, y + 34);
+	return svg_legend_draw(f, r, y + 16) + 4;
 }
 
 int svg_write(FILE *f, const struct boot_report *r)
 {
-	struct tables t = { 0 };
-	ptb_space_for_each_table(&r->boot->space, false, collect, &t);
-	char title[200];
-	fprintf(f, "<svg xmlns='http://www.w3.org/2000/svg' width='%.0f' height='360' viewBox='0 0 %.0f 360'>\n",
-		W + 2 * X0, W + 2 * X0);
-	fprintf(f, "<rect width='100%%' height='100%%' fill='white'/>\n");
-	snprintf(title, sizeof(title), "ptboot boot: %s, %s, %llu tables (minimum %llu)", r->platform,
-		 r->in->format->name, (unsigned long long)r->boot->stats.tables.by_level[0],
-		 (unsigned long long)r->min_tables);
-	text(f, X0, 24, title, 16);
-	physical(f, r, &t, 60);
-	zoom(f, r, &t, 150);
-	virtual(f, r, 250);
-	legend(f, 320);
+	struct svg_tables t;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len); /* the height is known at the end */
+	if (!mem || !svg_tables_collect(&t, &r->boot->space)) {
+		if (mem)
+			fclose(mem);
+		free(text);
+		return -1;
+	}
+	double height = body(mem, r, &t);
+	int err = fclose(mem);
+	header(f, r, height);
+	if (!err)
+		fwrite(text, 1, len, f);
 	fprintf(f, "</svg>\n");
 	free(t.t);
-	return ferror(f) ? -1 : 0;
+	free(text);
+	return err || ferror(f) ? -1 : 0;
 }
