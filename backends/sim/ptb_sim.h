@@ -19,7 +19,7 @@ struct ptb_sim_config {
 	bool xen_rules;          /* enforce Xen PV's page-table rules */
 	bool scramble_frames;    /* frame = a permutation of pfn (else frame == pfn) */
 	uint64_t seed;           /* for the permutation */
-	unsigned max_leaf_level; /* xen_rules: 1 (4K only) is enforced regardless */
+	unsigned max_leaf_level; /* unused: under xen_rules any PSE entry is refused */
 };
 
 /*
@@ -95,7 +95,7 @@ void ptb_sim_reset_stats(struct ptb_sim *sim);
  */
 void ptb_sim_adopt_table(struct ptb_sim *sim, ptb_pa_t pa, unsigned level, bool sealed);
 
-/* Whether pa is a sealed table (xen rules). */
+/* Whether pa is a sealed table (in both modes). */
 bool ptb_sim_is_sealed(const struct ptb_sim *sim, ptb_pa_t pa);
 
 /*
