@@ -125,6 +125,48 @@ static void test_map_mixes_page_sizes(void **state)
 	fx_free(y);
 }
 
+/* map, query, protect and unmap at each page size, exactly on leaves (no
+ * table changes) and across the line between two leaves (both split). */
+static void test_each_page_size(void **state)
+{
+	(void)state;
+	for (unsigned level = 1; level <= 3; level++) {
+		struct fx *x = fx4(level);
+		const uint64_t size = 1ull << (12 + 9 * (level - 1)), va = DM + 4 * size, pa = 8 * size;
+		assert_int_equal(ptb_space_map(&x->s, ptb_va(va), ptb_pa(pa), 2 * size, PTB_ATTR_WRITE, 0), PTB_OK);
+		assert_int_equal(leaves(x).n[level], 2);
+		struct ptb_mapping q;
+		assert_int_equal(ptb_space_query(&x->s, ptb_va(va + size + 123), &q), PTB_OK);
+		assert_int_equal(q.pa.raw, pa + size + 123);
+		assert_int_equal(q.level, level);
+		assert_int_equal(q.page_size, size);
+		uint64_t tables = pages(x);
+		assert_int_equal(ptb_space_protect(&x->s, ptb_va(va), size, 0), PTB_OK);
+		assert_int_equal(pages(x), tables);
+		assert_int_equal(ptb_space_query(&x->s, ptb_va(va), &q), PTB_OK);
+		assert_int_equal(q.attr, 0);
+		assert_int_equal(ptb_space_unmap(&x->s, ptb_va(va + size), size), PTB_OK);
+		assert_int_equal(pages(x), tables);
+		expect(x, va + size, 0, 0);
+		expect(x, va + size - 1, pa + size - 1, level);
+		if (level == 1) { /* a 4K leaf has no part outside a range */
+			fx_free(x);
+			continue;
+		}
+		/* across the line: what of each leaf is outside the range stays */
+		assert_int_equal(ptb_space_map(&x->s, ptb_va(va + size), ptb_pa(pa + size), size, PTB_ATTR_WRITE, 0), PTB_OK);
+		assert_int_equal(ptb_space_unmap(&x->s, ptb_va(va + size - 4096), 8192), PTB_OK);
+		expect(x, va + size - 4096, 0, 0);
+		expect(x, va + size, 0, 0);
+		expect(x, va + size - 8192, pa + size - 8192, 1);
+		expect(x, va + size + 4096, pa + size + 4096, 1);
+		expect(x, va, pa, level - 1);
+		assert_int_equal(ptb_space_unmap(&x->s, ptb_va(va), 2 * size), PTB_OK);
+		assert_int_equal(pages(x), 1);
+		fx_free(x);
+	}
+}
+
 static void test_edges_of_canonical_halves(void **state)
 {
 	(void)state;
@@ -606,6 +648,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_map_mixes_page_sizes),
+		cmocka_unit_test(test_each_page_size),
 		cmocka_unit_test(test_edges_of_canonical_halves),
 		cmocka_unit_test(test_adopt_and_extend),
 		cmocka_unit_test(test_protect_splits_only_where_needed),

@@ -19,7 +19,7 @@ struct ptb_sim_config {
 	bool xen_rules;          /* enforce Xen PV's page-table rules */
 	bool scramble_frames;    /* frame = a permutation of pfn (else frame == pfn) */
 	uint64_t seed;           /* for the permutation */
-	unsigned max_leaf_level; /* xen_rules: 1 (4K only) is enforced regardless */
+	unsigned max_leaf_level; /* unused: under xen_rules any PSE entry is refused */
 };
 
 /*
@@ -49,19 +49,41 @@ struct ptb_sim_stats {
 struct ptb_sim *ptb_sim_new(const struct ptb_sim_config *cfg);
 void ptb_sim_delete(struct ptb_sim *sim);
 
-/* The hooks over this simulator. */
+/*
+ * The hooks over this simulator.  Frames are pfns (ops->flags has
+ * PTB_BACKEND_FRAME_IS_PFN) unless scramble_frames.  A refusal returns
+ * PTB_E_REFUSED (free_table, which cannot fail, leaves the page as it was),
+ * counts in stats.refusals and says why in stats.last_refusal; the sim
+ * never aborts.  Always refused (backend.h's checkable Pre): seal of a
+ * sealed or scratch page; retire of a page not sealed, with another level,
+ * or the active root; write_live outside a sealed table or with another
+ * level; activate of a root not sealed or of another level; free of a page
+ * not allocated or sealed; retire or activate after a plain store into any
+ * sealed table.  Under xen_rules (x86-64 4-level entries, decoded by the
+ * sim itself), also: sealing or writing an entry that links a table not
+ * sealed or not one level down (a read-only same-level link, Xen's linear
+ * page table, is allowed), maps a sealed table (or the table itself)
+ * writable, is a PSE leaf at L2/L3, is non-present with address bits, or
+ * is in L4 slots 256-271 (writes there: any value); sealing a page a sealed
+ * L1 maps writable or above level 4; retiring a table a sealed table still
+ * links; activating a root that is not an L4.
+ */
 struct ptb_backend ptb_sim_backend(struct ptb_sim *sim);
 
 /* Host pointer to simulated physical address pa (any page, not just tables). */
 void *ptb_sim_ptr(struct ptb_sim *sim, ptb_pa_t pa);
 
-/* alloc_table takes pages from [lo, hi), highest first; freed pages are reused. */
+/*
+ * alloc_table takes pages from [lo, hi), highest first, skipping pages in
+ * use (adopted, sealed); freed pages are reused last-in first-out.  Without
+ * a call, the pool is all of memory.
+ */
 void ptb_sim_set_pool(struct ptb_sim *sim, ptb_pa_t lo, ptb_pa_t hi);
 
-/* Fail the k-th alloc_table call from now (1 = the next); 0 turns it off. */
+/* Fail the k-th alloc_table call from now (1 = the next), once; 0 turns it off. */
 void ptb_sim_fail_alloc_at(struct ptb_sim *sim, uint64_t k);
 
-/* Refuse the k-th write_live item from now (1 = the next); 0: off. */
+/* Refuse the k-th write_live item from now (1 = the next), once; 0: off. */
 void ptb_sim_fail_write_at(struct ptb_sim *sim, uint64_t k);
 
 const struct ptb_sim_stats *ptb_sim_stats(const struct ptb_sim *sim);
@@ -73,7 +95,7 @@ void ptb_sim_reset_stats(struct ptb_sim *sim);
  */
 void ptb_sim_adopt_table(struct ptb_sim *sim, ptb_pa_t pa, unsigned level, bool sealed);
 
-/* Whether pa is a sealed table (xen rules). */
+/* Whether pa is a sealed table (in both modes). */
 bool ptb_sim_is_sealed(const struct ptb_sim *sim, ptb_pa_t pa);
 
 /*
