@@ -64,7 +64,11 @@ struct ptb_backend_ops {
 	/*
 	 * free_table: take back a page given by alloc_table.
 	 * Pre: the page is NEW (never sealed, or retired since); no entry of any
-	 *   tree points to it; ptboot will not touch it again.
+	 *   tree points to it; ptboot will not touch it again.  It need not
+	 *   have come from alloc_table: pages of an adopted tree (the bootstrap
+	 *   gives the boot tree back this way) and tables the bootstrap built in
+	 *   its reserve or in RAM come back here too once unmapped; the backend
+	 *   decides what each becomes (a reserve page, say, may be kept aside).
 	 * Post: the page belongs to the backend.
 	 * Must not: fail (it has nothing to refuse); call back into ptboot.
 	 */
@@ -137,7 +141,8 @@ struct ptb_backend_ops {
 	/*
 	 * write_live: write entries of SEALED tables, in array order.
 	 * Pre: every entry_pa lies in a SEALED table of the right level; each
-	 *   val is valid for its level; any table a val points to is SEALED.
+	 *   val is valid for its level; any table a val points to is SEALED and
+	 *   of the next level down.
 	 * Post: all entries hold their new values.  No TLB flush implied.
 	 * On error: PTB_E_REFUSED; entries [0, *done) were written, the rest not.
 	 * May: validate each entry (Xen: mmu_update).  Must not: flush; write

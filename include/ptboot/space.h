@@ -30,7 +30,9 @@ struct ptb_space_config {
 	const struct ptb_format *format;
 	const struct ptb_pat *pat;   /* NULL: ptb_pat_linux */
 	struct ptb_backend backend;
-	unsigned max_leaf_level;     /* largest page: 1 = 4K, 2 = 2M, 3 = 1G */
+	unsigned max_leaf_level;     /* largest page: 1 = 4K, 2 = 2M, 3 = 1G; a backend
+					without PTB_BACKEND_FRAME_IS_PFN gets 4K only
+					(ptboot cannot know its frames are contiguous) */
 	unsigned pa_bits;            /* MAXPHYADDR; 0: the format's width */
 	unsigned flags;              /* PTB_SPACE_* */
 	unsigned reserved_first;     /* root slots the platform owns ... */
