@@ -54,10 +54,19 @@ static inline bool space_slot_foreign(const struct ptb_space *s, unsigned slot)
 	       slot_bit(s->reserved, slot);
 }
 
-/* Visit the space's own tables below root: children first, or parents
- * first when preorder. */
-void space_each_table(const struct ptb_space *s, ptb_pa_t root, unsigned level, bool preorder,
-		      ptb_table_fn fn, void *arg);
+/* Orders of a walk over tables: children first; parents first; and the
+ * exact reverse of children first (also parents first). */
+enum space_order { SPACE_POSTORDER, SPACE_PREORDER, SPACE_REVERSE };
+
+/* Visit the space's own tables below root in the given order. */
+void space_each_table(const struct ptb_space *s, ptb_pa_t root, unsigned level,
+		      enum space_order order, ptb_table_fn fn, void *arg);
+
+/* Whether s looks like a space: not NULL, not destroyed (destroy zeroes it). */
+static inline bool space_usable(const struct ptb_space *s)
+{
+	return s && s->enc.format && s->be.ops;
+}
 
 /* Free every table of a subtree of NEW tables, children first. */
 void space_free_subtree(const struct ptb_space *s, ptb_pa_t root, unsigned level);

@@ -166,17 +166,21 @@ ptb_err_t ptb_space_adopt(struct ptb_space *s, const struct ptb_space_config *cf
 	return PTB_OK;
 }
 
-/* Traverse the tree, children first or (preorder) parents first, skipping
- * foreign root slots unless asked. */
+/* Traverse the tree in one of three orders, skipping foreign root slots
+ * unless asked.  REVERSE is the exact reverse of POSTORDER (a node, then its
+ * children last to first): parents first, and its last k tables are the
+ * first k of POSTORDER. */
 static bool each_table(const struct ptb_space *s, ptb_pa_t pa, unsigned level, bool with_imported,
-		       bool preorder, ptb_table_fn fn, void *arg)
+		       enum space_order order, ptb_table_fn fn, void *arg)
 {
 	const struct ptb_format *f = s->enc.format;
 	struct ptb_table_ref r = { pa, level };
-	if (preorder && !fn(arg, &r))
+	if (order != SPACE_POSTORDER && !fn(arg, &r))
 		return false;
 	if (level > 1) {
-		for (unsigned i = 0; i < f->entries[level]; i++) {
+		unsigned n = f->entries[level];
+		for (unsigned k = 0; k < n; k++) {
+			unsigned i = order == SPACE_REVERSE ? n - 1 - k : k;
 			uint64_t e = space_table(s, pa)[i];
 			if (level == s->root_level &&
 			    (slot_bit(s->reserved, i) || (!with_imported && slot_bit(s->imported, i))))
@@ -184,22 +188,22 @@ static bool each_table(const struct ptb_space *s, ptb_pa_t pa, unsigned level, b
 			ptb_pa_t child;
 			if (!ptb_entry_is_table(f, level, e) || space_child(s, level, e, &child))
 				continue;
-			if (!each_table(s, child, level - 1, with_imported, preorder, fn, arg))
+			if (!each_table(s, child, level - 1, with_imported, order, fn, arg))
 				return false;
 		}
 	}
-	return preorder || fn(arg, &r);
+	return order != SPACE_POSTORDER || fn(arg, &r);
 }
 
-void space_each_table(const struct ptb_space *s, ptb_pa_t root, unsigned level, bool preorder,
-		      ptb_table_fn fn, void *arg)
+void space_each_table(const struct ptb_space *s, ptb_pa_t root, unsigned level,
+		      enum space_order order, ptb_table_fn fn, void *arg)
 {
-	each_table(s, root, level, false, preorder, fn, arg);
+	each_table(s, root, level, false, order, fn, arg);
 }
 
 void ptb_space_for_each_table(const struct ptb_space *s, bool with_imported, ptb_table_fn fn, void *arg)
 {
-	each_table(s, s->root, s->root_level, with_imported, false, fn, arg);
+	each_table(s, s->root, s->root_level, with_imported, SPACE_POSTORDER, fn, arg);
 }
 
 static bool free_one(void *arg, const struct ptb_table_ref *t)
@@ -211,7 +215,7 @@ static bool free_one(void *arg, const struct ptb_table_ref *t)
 
 void space_free_subtree(const struct ptb_space *s, ptb_pa_t root, unsigned level)
 {
-	each_table(s, root, level, false, false, free_one, (void *)s);
+	each_table(s, root, level, false, SPACE_POSTORDER, free_one, (void *)s);
 }
 
 static bool count_one(void *arg, const struct ptb_table_ref *t)
@@ -234,7 +238,8 @@ enum batch_op { BATCH_SEAL, BATCH_RETIRE, BATCH_FREE };
 struct table_batch {
 	const struct ptb_space *s;
 	enum batch_op op;
-	uint64_t limit, handled;   /* stop after `limit` tables */
+	uint64_t skip;             /* pass over the first `skip` tables */
+	uint64_t handled;          /* tables the hook accepted */
 	size_t n;
 	struct ptb_table_ref buf[64];
 	ptb_err_t err;
@@ -264,56 +269,41 @@ static bool batch_push(struct table_batch *b)
 static bool batch_add(void *arg, const struct ptb_table_ref *t)
 {
 	struct table_batch *b = arg;
-	if (b->handled + b->n >= b->limit)
-		return false;
+	if (b->skip) {
+		b->skip--;
+		return true;
+	}
 	b->buf[b->n++] = *t;
 	return b->n < 64 || batch_push(b);
 }
 
-/* Run op over the space's own tables, at most limit: seal children first
- * (a table is complete only when its children are), retire parents first
- * (a child is unreferenced only once its parent stopped being a table),
- * free children first (a freed parent is no longer read). */
-static struct table_batch run_batch(struct ptb_space *s, enum batch_op op, uint64_t limit)
+/* Run op over the space's own tables after the first `skip`: seal children
+ * first (a table is complete only when its children are), retire parents
+ * first (a child is unreferenced only once its parent stopped being a
+ * table), free children first (a freed parent is no longer read). */
+static struct table_batch run_batch(struct ptb_space *s, enum batch_op op, uint64_t skip)
 {
-	struct table_batch b = { .s = s, .op = op, .limit = limit };
-	space_each_table(s, s->root, s->root_level, op == BATCH_RETIRE, batch_add, &b);
+	struct table_batch b = { .s = s, .op = op, .skip = skip };
+	space_each_table(s, s->root, s->root_level,
+			 op == BATCH_RETIRE ? SPACE_REVERSE : SPACE_POSTORDER, batch_add, &b);
 	if (!b.err)
 		batch_push(&b);
 	return b;
 }
 
-struct undo_seal {
-	const struct ptb_space *s;
-	uint64_t left;
-};
-
-static bool retire_one(void *arg, const struct ptb_table_ref *t)
-{
-	struct undo_seal *u = arg;
-	size_t done;
-	if (!u->left)
-		return false;
-	u->left--;
-	(void)u->s->be.ops->retire(u->s->be.ctx, t, 1, &done);
-	return true;
-}
-
-static void undo_seal(const struct ptb_space *s, uint64_t n)
-{
-	struct undo_seal u = { s, n };
-	space_each_table(s, s->root, s->root_level, false, retire_one, &u);
-}
-
 ptb_err_t ptb_space_seal(struct ptb_space *s)
 {
-	if (!s || s->sealed)
+	if (!space_usable(s) || s->sealed)
 		return PTB_E_INVAL;
-	struct table_batch b = run_batch(s, BATCH_SEAL, UINT64_MAX);
+	struct table_batch b = run_batch(s, BATCH_SEAL, 0);
 	if (b.err) {
-		/* Retire what this call sealed: the children-first order is
-		 * fixed, so those are the first `handled` tables in it. */
-		undo_seal(s, b.handled);
+		/* Retire what this call sealed, parents first: the first
+		 * `handled` tables of the seal order are the last `handled` of
+		 * the retire order.  A conforming platform cannot refuse to
+		 * retire a table it just sealed and nobody links. */
+		struct ptb_table_count c;
+		ptb_space_count_tables(s, &c);
+		(void)run_batch(s, BATCH_RETIRE, c.by_level[0] - b.handled);
 		return b.err;
 	}
 	s->sealed = true;
@@ -332,11 +322,11 @@ ptb_err_t ptb_space_destroy(struct ptb_space *s)
 	if (!s)
 		return PTB_E_INVAL;
 	if (s->sealed) {
-		struct table_batch r = run_batch(s, BATCH_RETIRE, UINT64_MAX);
+		struct table_batch r = run_batch(s, BATCH_RETIRE, 0);
 		if (r.err)
 			return r.err;
 	}
-	(void)run_batch(s, BATCH_FREE, UINT64_MAX);
+	(void)run_batch(s, BATCH_FREE, 0);
 	*s = (struct ptb_space){ 0 };
 	return PTB_OK;
 }

@@ -228,7 +228,7 @@ static void subtree_each(struct ptb_space *s, ptb_pa_t pa, unsigned level, bool 
 			 void (*fn)(struct txn *, ptb_pa_t, unsigned), struct txn *t)
 {
 	struct subtree_fn v = { t, fn };
-	space_each_table(s, pa, level, preorder, subtree_visit, &v);
+	space_each_table(s, pa, level, preorder ? SPACE_PREORDER : SPACE_POSTORDER, subtree_visit, &v);
 }
 
 static void free_one(struct txn *t, ptb_pa_t pa, unsigned level)
