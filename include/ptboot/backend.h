@@ -81,7 +81,10 @@ struct ptb_backend_ops {
 	 *   ptboot was given).
 	 * Post: the pointer stays valid (for reading; for writing while the
 	 *   page is NEW) until the page is freed or a root is next activated.
-	 * Must not: fail; return a pointer to a copy (reads must see live state).
+	 * Must not: fail, except under a space adopted with PTB_SPACE_INSPECT
+	 *   (a dump): there it returns NULL for a pa that holds no table it
+	 *   can show, and ptboot treats the entry pointing there as malformed;
+	 *   return a pointer to a copy (reads must see live state).
 	 */
 	uint64_t *(*table_ptr)(void *ctx, ptb_pa_t pa);
 

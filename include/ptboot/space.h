@@ -15,6 +15,14 @@
  * refused a live write): the writes this call made are undone and its pages
  * given back, unless the undo itself is refused (the platform accepted the
  * old values before; a conforming platform cannot refuse them).
+ *
+ * Misuse policy, for every function below: a NULL space, config, out or
+ * callback pointer, and a space that was destroyed (destroy zeroes it) or
+ * never created, are refused with PTB_E_INVAL and nothing is touched; the
+ * void functions do nothing (count_tables reports zero).  A struct that
+ * holds garbage cannot be told from a space: Pre of every function is a
+ * space last written by create, adopt or destroy.  Unknown flag bits (config,
+ * map, check rules) are PTB_E_INVAL.
  */
 #ifndef PTBOOT_SPACE_H
 #define PTBOOT_SPACE_H
@@ -25,6 +33,8 @@
 /* ptb_space_config.flags */
 #define PTB_SPACE_NX        (1u << 0) /* NX usable: non-exec leaves set NX */
 #define PTB_SPACE_WX_STRICT (1u << 1) /* refuse writable+executable leaves */
+#define PTB_SPACE_INSPECT   (1u << 2) /* adopt only: the tree is read, never changed */
+#define PTB_SPACE_FLAGS_KNOWN 0x7u
 
 struct ptb_space_config {
 	const struct ptb_format *format;
@@ -76,9 +86,20 @@ PTB_MUST_CHECK ptb_err_t ptb_space_create(struct ptb_space *s, const struct ptb_
  *   `live`: the tree is SEALED (e.g. pinned by Xen, or in use as CR3 under a
  *   platform with SEAL_NOOP); else every table of it is NEW.
  * Post: s describes that tree; nothing was written.
+ * With PTB_SPACE_INSPECT in cfg->flags the tree is only read (a memory dump,
+ *   a table image, a tree of unknown quality): adopt checks nothing below
+ *   the root, every changing call (map, unmap, protect, seal, activate,
+ *   share, cursor hold/release) is PTB_E_INVAL, destroy gives nothing back,
+ *   and the read-only walks (query, ranges, cursor inspect, check,
+ *   count/for_each_table) never follow a malformed entry or a table pointer
+ *   for which table_ptr says NULL (backend.h): query and cursor inspect
+ *   answer PTB_E_NOTTABLE at such an entry, ranges skips it, and
+ *   ptb_space_check reports it with its rule.
  * On error: PTB_E_INVAL (config), PTB_E_ALIGN (root not page aligned),
  *   PTB_E_NOTTABLE (an entry of the tree is invalid for its level: reserved
- *   bits, unknown frame, a leaf where the format allows none).
+ *   bits, an address beyond pa_bits, unknown frame, a leaf where the format
+ *   allows none, a table linking itself; with INSPECT: only a root for which
+ *   table_ptr says NULL).
  * Must not: write any entry.
  */
 PTB_MUST_CHECK ptb_err_t ptb_space_adopt(struct ptb_space *s, const struct ptb_space_config *cfg,
@@ -88,7 +109,8 @@ PTB_MUST_CHECK ptb_err_t ptb_space_adopt(struct ptb_space *s, const struct ptb_s
  * ptb_space_destroy: give every table of the space back to the backend
  * (retired first when sealed), except those under imported slots.
  * Pre: the root is not active on any CPU; no other space imports from s.
- * Post: s may be discarded or re-created.
+ * Post: s is zeroed (every later call on it is PTB_E_INVAL) and may be
+ *   discarded or re-created.  An inspected space gives nothing back.
  * On error: PTB_E_REFUSED (retire refused, which Pre rules out on a
  *   conforming platform); the tables not yet given back are lost and s must
  *   not be used again.

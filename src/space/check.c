@@ -9,6 +9,7 @@ struct checker {
 	struct ptb_check_report *r;
 	size_t ntables;
 	bool overflow;
+	bool stop;
 };
 
 static bool collect(void *arg, const struct ptb_table_ref *t)
@@ -61,15 +62,22 @@ static bool table_in(const struct checker *c, uint64_t lo, uint64_t len)
 	return a < c->ntables && c->p->scratch[a].raw - lo < len;
 }
 
+/* Record a broken rule (if the policy asks for it); true when the walk must
+ * stop: at the first finding, or when the caller's callback says so. */
 static bool fail(struct checker *c, unsigned rule, uint64_t va, unsigned level, uint64_t e)
 {
 	if (!(c->p->rules & rule))
 		return false;
-	c->r->rule = rule;
-	c->r->va = ptb_va(va);
-	c->r->level = level;
-	c->r->entry = e;
-	return true;
+	struct ptb_check_report *r = c->r;
+	r->rule = rule;
+	r->va = ptb_va(va);
+	r->level = level;
+	r->entry = e;
+	r->len = level ? space_slot_size(c->s, level) : 0;
+	r->findings++;
+	if (!c->p->on_finding || !c->p->on_finding(c->p->arg, r))
+		c->stop = true;
+	return c->stop;
 }
 
 static uint64_t canon(const struct ptb_format *f, uint64_t va)
@@ -79,51 +87,50 @@ static uint64_t canon(const struct ptb_format *f, uint64_t va)
 	return (uint64_t)((int64_t)(va << (64 - f->va_bits)) >> (64 - f->va_bits));
 }
 
-/* Check one leaf; true when a rule is broken. */
-static ptb_err_t check_leaf(struct checker *c, unsigned level, uint64_t va, uint64_t e, bool *bad)
+/* Check one leaf against the leaf rules. */
+static ptb_err_t check_leaf(struct checker *c, unsigned level, uint64_t va, uint64_t e)
 {
 	const struct ptb_space *s = c->s;
 	struct ptb_entry_info info;
 	ptb_format_decode(&s->enc, level, e, &info);
 	c->r->leaves++;
 	if ((info.attr & PTB_ATTR_WRITE) && (info.attr & PTB_ATTR_EXEC) && fail(c, PTB_CHECK_WX, va, level, e))
-		return *bad = true, PTB_OK;
+		return PTB_OK;
 	if (level > c->p->max_leaf_level && fail(c, PTB_CHECK_LEAF_LEVELS, va, level, e))
-		return *bad = true, PTB_OK;
+		return PTB_OK;
 	if ((info.attr & PTB_ATTR_WRITE) && (c->p->rules & PTB_CHECK_TABLE_RO)) {
 		ptb_pa_t pa = ptb_pfn_to_pa(info.frame.raw);
 		if (!space_frame_is_pfn(s) && s->be.ops->pa_of(s->be.ctx, info.frame, &pa))
-			return PTB_E_RANGE;
-		if (table_in(c, pa.raw, space_slot_size(s, level)) && fail(c, PTB_CHECK_TABLE_RO, va, level, e))
-			*bad = true;
+			return space_inspected(s) ? PTB_OK : PTB_E_RANGE;
+		if (table_in(c, pa.raw, space_slot_size(s, level)))
+			(void)fail(c, PTB_CHECK_TABLE_RO, va, level, e);
 	}
 	return PTB_OK;
 }
 
-static ptb_err_t check_table(struct checker *c, ptb_pa_t tpa, unsigned level, uint64_t base, bool *bad)
+static ptb_err_t check_table(struct checker *c, ptb_pa_t tpa, unsigned level, uint64_t base)
 {
 	const struct ptb_space *s = c->s;
 	const struct ptb_format *f = s->enc.format;
 	c->r->tables++;
-	for (unsigned i = 0; i < f->entries[level] && !*bad; i++) {
+	for (unsigned i = 0; i < f->entries[level] && !c->stop; i++) {
 		uint64_t e = space_table(s, tpa)[i];
 		uint64_t va = canon(f, base + ((uint64_t)i << f->shift[level]));
 		if (level == s->root_level && slot_bit(s->reserved, i))
 			continue;
-		if (!ptb_format_entry_valid(f, level, e)) {
+		if (!space_entry_valid(s, level, e)) {
 			unsigned rule = ptb_entry_present(f, level, e) ? PTB_CHECK_RESERVED_BITS : PTB_CHECK_L1TF;
-			*bad = fail(c, rule, va, level, e);
+			(void)fail(c, rule, va, level, e);
 			continue;
 		}
-		ptb_err_t err = PTB_OK;
-		if (ptb_entry_is_table(f, level, e)) {
-			ptb_pa_t child;
-			err = space_child(s, level, e, &child);
-			if (!err)
-				err = check_table(c, child, level - 1, va, bad);
-		} else if (ptb_entry_present(f, level, e)) {
-			err = check_leaf(c, level, va, e, bad);
-		}
+		ptb_pa_t child;
+		ptb_err_t err = space_follow(s, level, e, &child);
+		if (!err)
+			err = check_table(c, child, level - 1, va);
+		else if (err == PTB_E_NOTTABLE)
+			err = (fail(c, PTB_CHECK_TABLE_IN_MEMORY, va, level, e), PTB_OK);
+		else if (err == PTB_E_NOTMAPPED)
+			err = ptb_entry_present(f, level, e) ? check_leaf(c, level, va, e) : PTB_OK;
 		if (err)
 			return err;
 	}
@@ -133,6 +140,8 @@ static ptb_err_t check_table(struct checker *c, ptb_pa_t tpa, unsigned level, ui
 ptb_err_t ptb_space_check(const struct ptb_space *s, const struct ptb_check_policy *policy,
 			  struct ptb_check_report *report)
 {
+	if (!space_usable(s) || !policy || !report || (policy->rules & ~PTB_CHECK_ALL))
+		return PTB_E_INVAL;
 	struct checker c = { .s = s, .p = policy, .r = report };
 	*report = (struct ptb_check_report){ 0 };
 	if (policy->rules & (PTB_CHECK_TABLE_RO | PTB_CHECK_NO_SHARED_TABLE)) {
@@ -140,16 +149,14 @@ ptb_err_t ptb_space_check(const struct ptb_space *s, const struct ptb_check_poli
 		if (c.overflow)
 			return PTB_E_INVAL;
 		heap_sort(policy->scratch, c.ntables);
-		for (size_t i = 1; i < c.ntables; i++)
-			if (policy->scratch[i].raw == policy->scratch[i - 1].raw &&
-			    fail(&c, PTB_CHECK_NO_SHARED_TABLE, 0, 0, policy->scratch[i].raw))
-				return PTB_E_NOTTABLE;
+		for (size_t i = 1; i < c.ntables && !c.stop; i++)
+			if (policy->scratch[i].raw == policy->scratch[i - 1].raw)
+				(void)fail(&c, PTB_CHECK_NO_SHARED_TABLE, 0, 0, policy->scratch[i].raw);
 	}
-	bool bad = false;
-	ptb_err_t err = check_table(&c, s->root, s->root_level, 0, &bad);
+	ptb_err_t err = c.stop ? PTB_OK : check_table(&c, s->root, s->root_level, 0);
 	if (err)
 		return err;
-	return bad ? PTB_E_NOTTABLE : PTB_OK;
+	return report->findings ? PTB_E_NOTTABLE : PTB_OK;
 }
 
 const char *ptb_check_rule_name(unsigned rule)
@@ -162,6 +169,7 @@ const char *ptb_check_rule_name(unsigned rule)
 	case PTB_CHECK_TABLE_RO: return "table pages never mapped writable";
 	case PTB_CHECK_LEAF_LEVELS: return "leaves only at allowed levels";
 	case PTB_CHECK_NO_SHARED_TABLE: return "each table reachable once";
+	case PTB_CHECK_TABLE_IN_MEMORY: return "table pointers lead to tables that exist";
 	default: return "unknown rule";
 	}
 }

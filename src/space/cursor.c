@@ -5,6 +5,8 @@
 
 ptb_err_t ptb_cursor_inspect(struct ptb_cursor *c, struct ptb_space *s, ptb_va_t va, uint64_t *out_entry)
 {
+	if (!c || !space_usable(s))
+		return PTB_E_INVAL;
 	const struct ptb_format *f = s->enc.format;
 	if (!ptb_format_va_ok(f, va))
 		return f->canonical ? PTB_E_NONCANON : PTB_E_RANGE;
@@ -16,12 +18,12 @@ ptb_err_t ptb_cursor_inspect(struct ptb_cursor *c, struct ptb_space *s, ptb_va_t
 		c->table_pa[level] = tpa;
 		c->table[level] = t;
 		uint64_t e = t[space_index(s, level, va.raw)];
-		if (!ptb_entry_is_table(f, level, e)) {
+		ptb_err_t err = space_follow(s, level, e, &tpa);
+		if (err == PTB_E_NOTMAPPED) {
 			if (out_entry)
 				*out_entry = e;
-			return PTB_OK;
+			return space_inspected(s) && !space_entry_valid(s, level, e) ? PTB_E_NOTTABLE : PTB_OK;
 		}
-		ptb_err_t err = space_child(s, level, e, &tpa);
 		if (err)
 			return err;
 	}
@@ -29,7 +31,7 @@ ptb_err_t ptb_cursor_inspect(struct ptb_cursor *c, struct ptb_space *s, ptb_va_t
 
 ptb_err_t ptb_cursor_hold(struct ptb_cursor *c, struct ptb_space *s, ptb_va_t va, unsigned level)
 {
-	if (level < 1 || level > s->root_level)
+	if (!space_writable(s) || level < 1 || level > s->root_level)
 		return PTB_E_INVAL;
 	uint64_t e;
 	ptb_err_t err = ptb_cursor_inspect(c, s, va, &e);
@@ -81,6 +83,8 @@ static bool table_empty(const struct ptb_space *s, unsigned level, const uint64_
 
 ptb_err_t ptb_cursor_release(struct ptb_cursor *c, struct ptb_space *s, ptb_va_t va)
 {
+	if (!space_writable(s))
+		return PTB_E_INVAL;
 	ptb_err_t err = ptb_cursor_inspect(c, s, va, NULL);
 	if (err)
 		return err;

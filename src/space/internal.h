@@ -68,11 +68,35 @@ static inline bool space_usable(const struct ptb_space *s)
 	return s && s->enc.format && s->be.ops;
 }
 
+/* ... and one that may be changed (not only inspected). */
+static inline bool space_writable(const struct ptb_space *s)
+{
+	return space_usable(s) && !(s->flags & PTB_SPACE_INSPECT);
+}
+
 /* Free every table of a subtree of NEW tables, children first. */
 void space_free_subtree(const struct ptb_space *s, ptb_pa_t root, unsigned level);
 
 /* pa of the table an entry of a level-`level` table points to. */
 ptb_err_t space_child(const struct ptb_space *s, unsigned level, uint64_t e, ptb_pa_t *pa);
+
+/* Entry e is valid for its level in this space: the format's bits, and any
+ * address within the space's physical width (which may be narrower). */
+bool space_entry_valid(const struct ptb_space *s, unsigned level, uint64_t e);
+
+/*
+ * Where a read-only walk goes from entry e: PTB_OK with *child (a table
+ * pointer to follow), PTB_E_NOTMAPPED (not a table pointer: a leaf or
+ * empty), PTB_E_RANGE (a frame the backend cannot translate), or, only in an
+ * inspected space, PTB_E_NOTTABLE (a malformed pointer, or one to a page the
+ * backend holds no table for): an inspected tree is never trusted.
+ */
+ptb_err_t space_follow(const struct ptb_space *s, unsigned level, uint64_t e, ptb_pa_t *child);
+
+static inline bool space_inspected(const struct ptb_space *s)
+{
+	return s->flags & PTB_SPACE_INSPECT;
+}
 
 /* The frame of a page we are about to store in an entry. */
 ptb_err_t space_frame(const struct ptb_space *s, ptb_pa_t pa, ptb_frame_t *fr);

@@ -306,7 +306,7 @@ static ptb_err_t prepare_leaves(struct map_op *m, ptb_attr_t attr)
 ptb_err_t ptb_space_map(struct ptb_space *s, ptb_va_t va, ptb_pa_t pa, uint64_t len, ptb_attr_t attr,
 			unsigned flags)
 {
-	if (!s || (flags & ~(PTB_MAP_KEEP | PTB_MAP_4K_ONLY)))
+	if (!space_writable(s) || (flags & ~(PTB_MAP_KEEP | PTB_MAP_4K_ONLY)))
 		return PTB_E_INVAL;
 	ptb_err_t err = space_check_range(s, va.raw, len, &pa.raw);
 	if (!err)

@@ -176,7 +176,7 @@ static bool apply(struct mod_op *o, ptb_pa_t tpa, uint64_t *tbl, unsigned level,
 static ptb_err_t modify(struct ptb_space *s, enum mod_kind kind, ptb_va_t va, uint64_t len,
 			ptb_attr_t attr)
 {
-	if (!s)
+	if (!space_writable(s))
 		return PTB_E_INVAL;
 	ptb_err_t err = space_check_range(s, va.raw, len, NULL);
 	if (!err && kind == MOD_PROTECT)

@@ -31,10 +31,12 @@ static ptb_err_t query_linear(const struct ptb_space *s, uintptr_t window, uint6
 
 ptb_err_t ptb_space_query(const struct ptb_space *s, ptb_va_t va, struct ptb_mapping *out)
 {
+	if (!space_usable(s) || !out)
+		return PTB_E_INVAL;
 	const struct ptb_format *f = s->enc.format;
 	if (!ptb_format_va_ok(f, va))
 		return f->canonical ? PTB_E_NONCANON : PTB_E_RANGE;
-	if (!f->rotated && space_frame_is_pfn(s) && s->be.ops->table_window) {
+	if (!f->rotated && space_frame_is_pfn(s) && s->be.ops->table_window && !space_inspected(s)) {
 		uintptr_t w = s->be.ops->table_window(s->be.ctx);
 		if (w)
 			return query_linear(s, w, va.raw, out);
@@ -42,17 +44,18 @@ ptb_err_t ptb_space_query(const struct ptb_space *s, ptb_va_t va, struct ptb_map
 	ptb_pa_t tpa = s->root;
 	for (unsigned level = s->root_level;; level--) {
 		uint64_t e = space_table(s, tpa)[space_index(s, level, va.raw)];
-		if (ptb_entry_is_table(f, level, e)) {
-			ptb_err_t err = space_child(s, level, e, &tpa);
-			if (err)
-				return err;
+		ptb_err_t err = space_follow(s, level, e, &tpa);
+		if (!err)
 			continue;
-		}
+		if (err != PTB_E_NOTMAPPED)
+			return err;
 		if (!ptb_entry_present(f, level, e))
 			return PTB_E_NOTMAPPED;
+		if (space_inspected(s) && !space_entry_valid(s, level, e))
+			return PTB_E_NOTTABLE;
 		ptb_pa_t pa;
 		ptb_attr_t attr;
-		ptb_err_t err = leaf_of(s, level, e, &pa, &attr);
+		err = leaf_of(s, level, e, &pa, &attr);
 		if (err)
 			return err;
 		uint64_t size = space_slot_size(s, level);
@@ -100,17 +103,19 @@ static ptb_err_t walk(struct ranges_walk *w, ptb_pa_t tpa, unsigned level, uint6
 		uint64_t va = canon(f, base + ((uint64_t)i << f->shift[level]));
 		if (level == s->root_level && slot_bit(s->reserved, i))
 			continue;
-		if (ptb_entry_is_table(f, level, e)) {
-			ptb_pa_t child;
-			ptb_err_t err = space_child(s, level, e, &child);
-			if (!err)
-				err = walk(w, child, level - 1, va);
+		ptb_pa_t child;
+		ptb_err_t err = space_follow(s, level, e, &child);
+		if (!err) {
+			err = walk(w, child, level - 1, va);
 			if (err)
 				return err;
-		} else if (ptb_entry_present(f, level, e)) {
+		} else if (err == PTB_E_RANGE) {
+			return err;
+		} else if (err == PTB_E_NOTMAPPED && ptb_entry_present(f, level, e) &&
+			   (!space_inspected(s) || space_entry_valid(s, level, e))) {
 			ptb_pa_t pa;
 			ptb_attr_t attr;
-			ptb_err_t err = leaf_of(s, level, e, &pa, &attr);
+			err = leaf_of(s, level, e, &pa, &attr);
 			if (err)
 				return err;
 			struct ptb_range r = { ptb_va(va), pa, space_slot_size(s, level), attr, level };
@@ -122,6 +127,8 @@ static ptb_err_t walk(struct ranges_walk *w, ptb_pa_t tpa, unsigned level, uint6
 
 ptb_err_t ptb_space_ranges(const struct ptb_space *s, ptb_range_fn fn, void *arg)
 {
+	if (!space_usable(s) || !fn)
+		return PTB_E_INVAL;
 	struct ranges_walk w = { .s = s, .fn = fn, .arg = arg };
 	ptb_err_t err = walk(&w, s->root, s->root_level, 0);
 	if (!err && !w.stopped && w.cur.len)

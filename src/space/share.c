@@ -4,7 +4,7 @@
 
 ptb_err_t ptb_space_share(struct ptb_space *dst, struct ptb_space *src, ptb_va_t va, uint64_t len)
 {
-	if (!dst || !src || dst == src || dst->enc.format != src->enc.format ||
+	if (!space_writable(dst) || !space_writable(src) || dst == src || dst->enc.format != src->enc.format ||
 	    (dst->sealed && !src->sealed))
 		return PTB_E_INVAL;
 	const struct ptb_format *f = dst->enc.format;

@@ -12,6 +12,28 @@ ptb_err_t space_child(const struct ptb_space *s, unsigned level, uint64_t e, ptb
 	return s->be.ops->pa_of(s->be.ctx, fr, pa);
 }
 
+bool space_entry_valid(const struct ptb_space *s, unsigned level, uint64_t e)
+{
+	const struct ptb_format *f = s->enc.format;
+	if (!ptb_format_entry_valid(f, level, e))
+		return false;
+	if (s->pa_bits >= f->pa_bits || !ptb_entry_present(f, level, e))
+		return true;
+	return !(ptb_entry_table_frame(f, level, e).raw >> (s->pa_bits - PTB_PAGE_SHIFT));
+}
+
+ptb_err_t space_follow(const struct ptb_space *s, unsigned level, uint64_t e, ptb_pa_t *child)
+{
+	if (!ptb_entry_is_table(s->enc.format, level, e))
+		return PTB_E_NOTMAPPED;
+	if (!space_inspected(s))
+		return space_child(s, level, e, child);
+	if (!space_entry_valid(s, level, e) || space_child(s, level, e, child) ||
+	    !s->be.ops->table_ptr(s->be.ctx, *child))
+		return PTB_E_NOTTABLE;
+	return PTB_OK;
+}
+
 ptb_err_t space_frame(const struct ptb_space *s, ptb_pa_t pa, ptb_frame_t *fr)
 {
 	if (space_frame_is_pfn(s)) {
@@ -81,7 +103,7 @@ static bool ops_complete(const struct ptb_backend_ops *o)
 static ptb_err_t space_init(struct ptb_space *s, const struct ptb_space_config *cfg)
 {
 	const struct ptb_format *f = cfg ? cfg->format : NULL;
-	if (!s || !f || !ops_complete(cfg->backend.ops))
+	if (!f || !ops_complete(cfg->backend.ops) || (cfg->flags & ~PTB_SPACE_FLAGS_KNOWN))
 		return PTB_E_INVAL;
 	if (cfg->max_leaf_level < 1 || cfg->max_leaf_level > 3 ||
 	    (cfg->max_leaf_level > 1 && !(f->leaf_levels & (1u << cfg->max_leaf_level))))
@@ -110,7 +132,11 @@ static ptb_err_t space_init(struct ptb_space *s, const struct ptb_space_config *
 ptb_err_t ptb_space_create(struct ptb_space *s, const struct ptb_space_config *cfg)
 {
 	struct ptb_space tmp;
+	if (!s)
+		return PTB_E_INVAL;
 	ptb_err_t err = space_init(&tmp, cfg);
+	if (!err && (tmp.flags & PTB_SPACE_INSPECT))
+		err = PTB_E_INVAL; /* an inspected tree is adopted, never created */
 	if (err)
 		return err;
 	err = tmp.be.ops->alloc_table(tmp.be.ctx, tmp.root_level, &tmp.root);
@@ -132,7 +158,7 @@ static ptb_err_t validate_tree(const struct ptb_space *s, ptb_pa_t pa, unsigned 
 		uint64_t e = t[i];
 		if (root && slot_bit(s->reserved, i))
 			continue;
-		if (!ptb_format_entry_valid(f, level, e))
+		if (!space_entry_valid(s, level, e))
 			return PTB_E_NOTTABLE;
 		if (!ptb_entry_is_table(f, level, e))
 			continue;
@@ -150,6 +176,8 @@ ptb_err_t ptb_space_adopt(struct ptb_space *s, const struct ptb_space_config *cf
 			  bool live)
 {
 	struct ptb_space tmp;
+	if (!s)
+		return PTB_E_INVAL;
 	ptb_err_t err = space_init(&tmp, cfg);
 	if (err)
 		return err;
@@ -159,9 +187,14 @@ ptb_err_t ptb_space_adopt(struct ptb_space *s, const struct ptb_space_config *cf
 		return PTB_E_NOTTABLE;
 	tmp.root = root;
 	tmp.sealed = live;
-	err = validate_tree(&tmp, root, tmp.root_level, true);
-	if (err)
-		return err;
+	if (tmp.flags & PTB_SPACE_INSPECT) {
+		if (!tmp.be.ops->table_ptr(tmp.be.ctx, root))
+			return PTB_E_NOTTABLE;
+	} else {
+		err = validate_tree(&tmp, root, tmp.root_level, true);
+		if (err)
+			return err;
+	}
 	*s = tmp;
 	return PTB_OK;
 }
@@ -186,7 +219,7 @@ static bool each_table(const struct ptb_space *s, ptb_pa_t pa, unsigned level, b
 			    (slot_bit(s->reserved, i) || (!with_imported && slot_bit(s->imported, i))))
 				continue;
 			ptb_pa_t child;
-			if (!ptb_entry_is_table(f, level, e) || space_child(s, level, e, &child))
+			if (space_follow(s, level, e, &child))
 				continue;
 			if (!each_table(s, child, level - 1, with_imported, order, fn, arg))
 				return false;
@@ -203,6 +236,8 @@ void space_each_table(const struct ptb_space *s, ptb_pa_t root, unsigned level,
 
 void ptb_space_for_each_table(const struct ptb_space *s, bool with_imported, ptb_table_fn fn, void *arg)
 {
+	if (!space_usable(s) || !fn)
+		return;
 	each_table(s, s->root, s->root_level, with_imported, SPACE_POSTORDER, fn, arg);
 }
 
@@ -228,6 +263,8 @@ static bool count_one(void *arg, const struct ptb_table_ref *t)
 
 void ptb_space_count_tables(const struct ptb_space *s, struct ptb_table_count *out)
 {
+	if (!out)
+		return;
 	*out = (struct ptb_table_count){ { 0 } };
 	ptb_space_for_each_table(s, false, count_one, out);
 }
@@ -293,7 +330,7 @@ static struct table_batch run_batch(struct ptb_space *s, enum batch_op op, uint6
 
 ptb_err_t ptb_space_seal(struct ptb_space *s)
 {
-	if (!space_usable(s) || s->sealed)
+	if (!space_writable(s) || s->sealed)
 		return PTB_E_INVAL;
 	struct table_batch b = run_batch(s, BATCH_SEAL, 0);
 	if (b.err) {
@@ -312,15 +349,19 @@ ptb_err_t ptb_space_seal(struct ptb_space *s)
 
 ptb_err_t ptb_space_activate(struct ptb_space *s)
 {
-	if (!s || !s->sealed)
+	if (!space_writable(s) || !s->sealed)
 		return PTB_E_INVAL;
 	return s->be.ops->activate(s->be.ctx, s->root, s->root_level);
 }
 
 ptb_err_t ptb_space_destroy(struct ptb_space *s)
 {
-	if (!s)
+	if (!space_usable(s))
 		return PTB_E_INVAL;
+	if (s->flags & PTB_SPACE_INSPECT) {
+		*s = (struct ptb_space){ 0 }; /* nothing of it was ptboot's */
+		return PTB_OK;
+	}
 	if (s->sealed) {
 		struct table_batch r = run_batch(s, BATCH_RETIRE, 0);
 		if (r.err)
