@@ -56,19 +56,38 @@ static long hcall(unsigned nr, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a
 	return ret;
 }
 
-long ptb_xen_hc_mmu_update(const struct ptb_xen_mmu_update *req, unsigned count, unsigned *done)
+/* The backend's transport: the hypercall page. */
+static long hc_mmu_update(void *ctx, const struct ptb_xen_mmu_update *req, unsigned count, unsigned *done)
 {
+	(void)ctx;
 	return hcall(1, (uint64_t)req, count, (uint64_t)done, PTB_XEN_DOMID_SELF);
 }
 
-long ptb_xen_hc_mmuext_op(const struct ptb_xen_mmuext_op *op, unsigned count, unsigned *done)
+static long hc_mmuext_op(void *ctx, const struct ptb_xen_mmuext_op *op, unsigned count, unsigned *done)
 {
+	(void)ctx;
 	return hcall(26, (uint64_t)op, count, (uint64_t)done, PTB_XEN_DOMID_SELF);
 }
 
-long ptb_xen_hc_multicall(struct ptb_xen_multicall *calls, unsigned count)
+static long hc_multicall(void *ctx, struct ptb_xen_multicall *calls, unsigned count)
 {
+	(void)ctx;
 	return hcall(13, (uint64_t)calls, count, 0, 0);
+}
+
+static const struct ptb_xen_transport_ops hypercall_page_ops = { hc_mmu_update, hc_mmuext_op, hc_multicall };
+
+/* XENMEM_machphys_mapping: where the m2p is and the largest frame it holds. */
+struct machphys_mapping {
+	uint64_t v_start, v_end, max_mfn;
+};
+
+static struct machphys_mapping m2p_mapping(void)
+{
+	struct machphys_mapping m = { 0, 0, 0 };
+	if (hcall(12 /* memory_op */, 12 /* XENMEM_machphys_mapping */, (uint64_t)&m, 0, 0))
+		finish(false, "XENMEM_machphys_mapping refused");
+	return m;
 }
 
 static void xen_console(const char *s, size_t n)
@@ -145,10 +164,13 @@ static void describe(const struct start_info *si)
 
 static void setup_backend(const struct start_info *si)
 {
+	struct machphys_mapping m2p = m2p_mapping();
+	kprintf("m2p at %lx, frames up to %lx\n", m2p.v_start, m2p.max_mfn);
 	uint64_t initial = (pa_of((void *)si->pt_base) + si->nr_pt_frames * 4096 + (4 << 20) - 1) & ~((4ull << 20) - 1);
 	xb = (struct ptb_xen){
 		.p2m = (const uint64_t *)si->mfn_list, .nr_pages = si->nr_pages,
-		.m2p = (const uint64_t *)PTB_XEN_M2P_BASE,
+		.hc = { &hypercall_page_ops, NULL },
+		.m2p = (const uint64_t *)m2p.v_start, .m2p_frames = m2p.max_mfn + 1,
 		.access = KBASE, .access_after = DIRECT_MAP, .switch_after = true,
 		.image_pa = pa_of(__text_start), .image_len = (uint64_t)(__bss_end - __text_start),
 		.image_va = (uintptr_t)__text_start,

@@ -8,9 +8,10 @@
  * root and switches to it (one mmuext_op call); retire unpins a pinned root
  * and makes the aliases writable again (one multicall).
  *
- * The backend issues hypercalls through four functions the kernel provides
- * (ptb_xen_hc_*), so that it holds policy and batching while the kernel
- * owns the transport (hypercall page).
+ * The backend issues hypercalls through a transport it is given (struct
+ * ptb_xen_transport: three functions and a context), so that it holds policy
+ * and batching while its user owns the way into Xen: the kernel's hypercall
+ * page, or a host test's model of Xen's validator.
  */
 #ifndef PTB_XEN_H
 #define PTB_XEN_H
@@ -49,10 +50,54 @@ _Static_assert(sizeof(struct ptb_xen_multicall) == 64, "multicall_entry is 64 by
 #define PTB_XEN_DOMID_SELF 0x7ff0u
 #define PTB_XEN_M2P_BASE 0xffff800000000000ull
 
-/* Transport, provided by the kernel: return Xen's result (0 or -errno). */
-long ptb_xen_hc_mmu_update(const struct ptb_xen_mmu_update *req, unsigned count, unsigned *done);
-long ptb_xen_hc_mmuext_op(const struct ptb_xen_mmuext_op *op, unsigned count, unsigned *done);
-long ptb_xen_hc_multicall(struct ptb_xen_multicall *calls, unsigned count);
+/*
+ * The transport: Xen's three hypercalls as the backend uses them, with Xen's
+ * own arguments and answers (0 or -errno).  A kernel passes its hypercall
+ * page's entries; a host test a model that applies Xen's rules.  Every
+ * function may be called at any time after ptb_xen's fields are set and
+ * must behave as Xen does, in particular:
+ *
+ * mmu_update: apply req[0..count) in order (each ptr = machine address of an
+ *   8-byte entry | 0, the normal update; val its new value), on DOMID_SELF.
+ *   Pre: req points to count items, count >= 1; done is writable.
+ *   Post (0): all count entries hold their values; *done = count.
+ *   On error: -errno; items [0, *done) were applied, item *done was refused
+ *   and the rest not tried.
+ *   May: validate each new value against Xen's page-type rules (the backend
+ *   relies on it).  Must not: flush the TLB.
+ *
+ * mmuext_op: run op[0..count) in order on DOMID_SELF (pin, unpin, new base
+ *   pointer, local flushes).
+ *   Pre/Post/On error: as mmu_update, with ops for entries.
+ *   Must not: refuse TLB_FLUSH_LOCAL or INVLPG_LOCAL (Xen cannot).
+ *
+ * multicall: run calls[0..count) (update_va_mapping, and mmuext_op whose
+ *   args[0] points to its ops, args[1] = their number, args[2] = NULL or
+ *   where to store how many ran, args[3] = DOMID_SELF).
+ *   Pre: count >= 1.
+ *   Post (0): every entry ran, its answer in its result (0 or -errno).  A
+ *   refused entry does not stop the ones after it (Xen runs them all), so
+ *   each result says what happened to that entry alone.
+ *   On error (the multicall itself refused, -errno): the entries whose
+ *   result was written ran; the others did not (the backend pre-fills
+ *   results with a value Xen never returns to tell them apart).
+ *
+ * None of them may call back into the backend or ptboot.
+ */
+struct ptb_xen_transport_ops {
+	long (*mmu_update)(void *ctx, const struct ptb_xen_mmu_update *req, unsigned count,
+			   unsigned *done);
+	long (*mmuext_op)(void *ctx, const struct ptb_xen_mmuext_op *op, unsigned count, unsigned *done);
+	long (*multicall)(void *ctx, struct ptb_xen_multicall *calls, unsigned count);
+};
+
+struct ptb_xen_transport {
+	const struct ptb_xen_transport_ops *ops;
+	void *ctx;
+};
+
+/* A multicall entry's result before Xen ran it: not an -errno Xen returns. */
+#define PTB_XEN_MC_NOT_RUN 0x7fffffffffffffffull
 
 /* A linear alias: pa in [pa_lo, pa_hi) is mapped at va + (pa - pa_lo). */
 struct ptb_xen_window {
@@ -72,9 +117,12 @@ struct ptb_xen_stats {
 };
 
 struct ptb_xen {
-	const uint64_t *p2m;   /* pfn -> mfn */
+	struct ptb_xen_transport hc; /* the way into Xen */
+	const uint64_t *p2m;   /* pfn -> mfn; ~0 (INVALID_MFN) for a pfn with no frame */
 	uint64_t nr_pages;
-	const uint64_t *m2p;   /* mfn -> pfn (PTB_XEN_M2P_BASE) */
+	const uint64_t *m2p;   /* mfn -> pfn (Xen's read-only table, PTB_XEN_M2P_BASE) */
+	uint64_t m2p_frames;   /* entries of m2p that may be read (XENMEM_machphys_mapping's
+				* max_mfn + 1): a larger frame is not looked up */
 	uintptr_t access;      /* table pages are read and written at access + pa */
 	uintptr_t access_after;/* ... once a root is activated */
 	uint64_t image_pa, image_len; /* kernel image pages: at image_va + (pa - image_pa) */
