@@ -64,7 +64,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory check-suites
 
-check-suites: check-free check-host check-asan check-cli check-fuzz check-qemu check-xen check-install
+check-suites: check-free check-host check-asan check-cli check-fuzz check-qemu check-xen check-install check-examples
 	@echo "make check: all suites passed"
 
 clean:

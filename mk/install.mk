@@ -29,7 +29,11 @@ build/install/libptboot.a: $(patsubst %.c,build/host/%.o,$(INSTALL_LIB_SRC))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
 build/install/libptboot-freestanding-$(FREE_TARGET).a: $(patsubst %.c,build/free/%.o,$(INSTALL_LIB_SRC))
 	@mkdir -p $(dir $@); rm -f $@; ar rcs $@ $^
-build/install/%.pc: mk/%.pc.in include/ptboot/version.h mk/install.mk
+# The .pc files hold the install directories: rebuilt whenever they change.
+build/install/dirs: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(prefix) $(libdir) $(includedir)' | cmp -s - $@ || echo '$(prefix) $(libdir) $(includedir)' > $@
+build/install/%.pc: mk/%.pc.in include/ptboot/version.h mk/install.mk build/install/dirs
 	@mkdir -p $(dir $@)
 	@sed -e 's|@prefix@|$(prefix)|; s|@libdir@|$(libdir)|; s|@includedir@|$(includedir)|' \
 	     -e 's|@version@|$(PTBOOT_VERSION)|; s|@free_cflags@|$(FREE_PC_CFLAGS)|; s|@free_target@|$(FREE_TARGET)|' \
@@ -49,7 +53,7 @@ item_dir = $(word 2,$(subst :, ,$(1)))
 item_mode = $(word 3,$(subst :, ,$(1)))
 INSTALL_FILES := $(foreach i,$(INSTALL_ITEMS),$(call item_dir,$(i))/$(notdir $(call item_src,$(i))))
 
-.PHONY: install uninstall install-files check-install
+.PHONY: install uninstall install-files check-install check-examples FORCE
 install: $(foreach i,$(INSTALL_ITEMS),$(call item_src,$(i)))
 	@$(foreach i,$(INSTALL_ITEMS),install -D -m $(call item_mode,$(i)) $(call item_src,$(i)) \
 		"$(DESTDIR)$(call item_dir,$(i))/$(notdir $(call item_src,$(i)))" &&) true
@@ -64,5 +68,9 @@ uninstall:
 install-files:
 	@printf '%s\n' $(INSTALL_FILES)
 
-check-install: build/host/ptboot
+INSTALL_INPUTS := $(foreach i,$(INSTALL_ITEMS),$(call item_src,$(i)))
+# check-examples runs after check-install: both write the .pc files.
+check-install: $(INSTALL_INPUTS)
 	+@scripts/check-install
+check-examples: $(INSTALL_INPUTS) | check-install
+	+@scripts/check-examples
