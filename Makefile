@@ -22,7 +22,7 @@ FREE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -ffreestanding 
 	-fno-pic -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
 	-fno-asynchronous-unwind-tables $(if $(filter 1,$(DEBUG)),-fsanitize=undefined -fsanitize-undefined-trap-on-error)
 
-.PHONY: all lib check check-host check-asan check-free clean
+.PHONY: all lib deps check check-suites check-host check-asan check-free clean
 all: lib build/host/ptboot
 
 # obj-rule(variant, cflags)
@@ -56,7 +56,15 @@ check-asan: $(addprefix build/asan/tests/,$(TESTS))
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		scripts/run-tests build/asan/tests $(TESTS)
 
-check: check-free check-host check-asan check-cli check-fuzz check-qemu check-xen
+# `make check` and `make demo` work on a fresh machine: they install what is
+# missing first (scripts/setup-deps is idempotent and quiet when nothing is).
+deps:
+	@scripts/setup-deps
+
+check: deps
+	@$(MAKE) --no-print-directory check-suites
+
+check-suites: check-free check-host check-asan check-cli check-fuzz check-qemu check-xen check-install check-examples
 	@echo "make check: all suites passed"
 
 clean:
@@ -68,3 +76,4 @@ include bench/bench.mk
 include tools/tools.mk
 include kernel/kernel.mk
 include fuzz/fuzz.mk
+include mk/install.mk

@@ -16,7 +16,7 @@ build/kernel/%.o: %.S
 $(KERNEL_ELF): $(KERNEL_OBJ) build/free/libptboot.a kernel/kernel.ld
 	@echo "  LD(kernel) $@"; ld -nostdlib -static -z max-page-size=4096 --no-warn-rwx-segments -T kernel/kernel.ld -o $@ $(KERNEL_OBJ) build/free/libptboot.a
 
-.PHONY: kernel check-qemu check-xen demo
+.PHONY: kernel check-qemu check-xen demo demo-boot
 kernel: $(KERNEL_ELF)
 
 check-qemu: $(KERNEL_ELF)
@@ -25,6 +25,9 @@ check-qemu: $(KERNEL_ELF)
 check-xen: $(KERNEL_ELF)
 	@scripts/check-xen $(KERNEL_ELF)
 
-demo: $(KERNEL_ELF)
+demo: deps
+	@$(MAKE) --no-print-directory demo-boot
+
+demo-boot: $(KERNEL_ELF)
 	@scripts/boot-native $(KERNEL_ELF) demo -m 4G -cpu max --show
 	@scripts/boot-xen $(KERNEL_ELF) demo 512M 1024 --show | grep -av '^(XEN)'
