@@ -22,7 +22,7 @@ FREE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -ffreestanding 
 	-fno-pic -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
 	-fno-asynchronous-unwind-tables $(if $(filter 1,$(DEBUG)),-fsanitize=undefined -fsanitize-undefined-trap-on-error)
 
-.PHONY: all lib deps check check-suites check-host check-asan check-free clean
+.PHONY: all lib deps check check-suites check-host check-asan check-free clean mutate
 all: lib build/host/ptboot
 
 # obj-rule(variant, cflags)
@@ -66,6 +66,12 @@ check: deps
 
 check-suites: check-free check-host check-asan check-cli check-fuzz check-qemu check-xen check-install check-examples
 	@echo "make check: all suites passed"
+
+# Mutation testing (slow, not part of check): scripts/mutate lists its
+# settings, e.g. make mutate MUTATE_FILES='src/boot/*.c' MUTATE_SAMPLE=50
+mutate:
+	@MUTATE_FILES="$(MUTATE_FILES)" MUTATE_SAMPLE="$(MUTATE_SAMPLE)" MUTATE_SEED="$(MUTATE_SEED)" \
+		MUTATE_JOBS="$(MUTATE_JOBS)" nice -n 10 scripts/mutate
 
 clean:
 	rm -rf build
