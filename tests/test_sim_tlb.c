@@ -213,6 +213,21 @@ static void test_structure_cache_is_used(void **state)
 	assert_int_equal(pa_of(&t->h, VA + 3 * 4096), DATA + 203 * 4096);
 }
 
+/* A long flush (beyond the per-page probes) drops every entry whose region
+ * it meets, not only those it contains: here the 2 MiB region of the L2
+ * entry, met by its first page. */
+static void test_long_flush_meets_regions(void **state)
+{
+	struct tree *t = *state;
+	uint64_t l1b = table(&t->h, 1);
+	hc_page(&t->h, l1b)[1] = hc_entry(&t->h, DATA + 201 * 4096, P | RW);
+	assert_int_equal(hc_seal(&t->h, l1b, 1), PTB_OK);
+	assert_int_equal(pa_of(&t->h, VA), DATA);
+	assert_int_equal(hc_write(&t->h, t->l2, idx(VA, 2), 2, hc_entry(&t->h, l1b, P | RW)), PTB_OK);
+	flush(&t->h, VA - MiB, MiB + 4096); /* 257 pages, the last one VA's */
+	assert_int_equal(pa_of(&t->h, VA + 4096), DATA + 201 * 4096);
+}
+
 /* A page fault drops the translation it hit: a stale read-only entry
  * faults once, then the walk sees the new rights. */
 static void test_fault_drops_the_entry(void **state)
@@ -432,6 +447,7 @@ int main(void)
 		T(test_flush_all),
 		T(test_activate_keeps_global),
 		T(test_structure_cache_is_used),
+		T(test_long_flush_meets_regions),
 		T(test_fault_drops_the_entry),
 		T(test_not_present_is_not_cached),
 		T(test_large_page),
