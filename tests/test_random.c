@@ -4,6 +4,9 @@
  * / cursor operations with injected allocation failures and platform
  * refusals, on every format and both platform modes, checked after every
  * operation against a flat model through the independent reference walker.
+ * On sealed (active) configs the sim's CPU reads the checked pages before and
+ * after each operation: its TLB must never give a translation the tables no
+ * longer hold (a missing, short or early flush).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,10 +19,12 @@
 #include "model.h"
 #include "ptb_checked.h"
 #include "ptb_sim.h"
+#include "tlbcheck.h"
 
 #define OPS_PER_CONFIG 20000
 #define WINDOW_PAGES 16384ull          /* 64 MiB of va, crossing a 1 GiB line */
 #define GiB (1ull << 30)
+#define CHECKED_PAGES 24
 
 struct config {
 	const char *name;
@@ -68,13 +73,35 @@ static ptb_attr_t random_attr(void)
 	return a;
 }
 
-/* Check the pages an operation touched, its edges and a few others. */
-static void spot_check(struct env *e, uint64_t p0, uint64_t n)
+/* The pages to check around an operation on [p0, p0 + n): its edges, a
+ * few pages inside and a few anywhere. */
+static void pick_pages(uint64_t p0, uint64_t n, uint64_t q[CHECKED_PAGES])
 {
-	for (int k = 0; k < 24; k++) {
-		uint64_t q = k == 0 ? p0 : k == 1 ? p0 + n - 1 : k == 2 ? (p0 + n) % WINDOW_PAGES :
-			     k == 3 ? (p0 + WINDOW_PAGES - 1) % WINDOW_PAGES : rnd() % WINDOW_PAGES;
-		uint64_t va = e->c->base + q * 4096;
+	for (int k = 0; k < CHECKED_PAGES; k++)
+		q[k] = k == 0 ? p0 : k == 1 ? p0 + n - 1 : k == 2 ? (p0 + n) % WINDOW_PAGES :
+		       k == 3 ? (p0 + WINDOW_PAGES - 1) % WINDOW_PAGES : k < 8 ? p0 + rnd() % n :
+		       rnd() % WINDOW_PAGES;
+}
+
+/* The CPU reads the pages (filling its TLB) and must agree with the tables. */
+static void cpu_check(struct env *e, const uint64_t q[CHECKED_PAGES], const char *when)
+{
+	if (!e->c->sealed)
+		return; /* never activated: no CPU walks it */
+	for (int k = 0; k < CHECKED_PAGES; k++) {
+		uint64_t va = e->c->base + q[k] * 4096;
+		const char *err = tlbcheck_page(e->sim, 0, &e->tree, va);
+		if (err)
+			fail_msg("%s at va %#llx %s op %llu", err, (unsigned long long)va, when,
+				 (unsigned long long)e->ops);
+	}
+}
+
+/* Check the pages an operation touched, its edges and a few others. */
+static void spot_check(struct env *e, const uint64_t q[CHECKED_PAGES])
+{
+	for (int k = 0; k < CHECKED_PAGES; k++) {
+		uint64_t va = e->c->base + q[k] * 4096;
 		struct rw_leaf l;
 		int r = refwalk_translate(&e->tree, va, &l);
 		const struct model_slot *ms = model_get(&e->m, va);
@@ -137,7 +164,9 @@ static void one_op(struct env *e)
 	}
 	if (n > WINDOW_PAGES - p0)
 		n = WINDOW_PAGES - p0;
-	uint64_t va = e->c->base + p0 * 4096, len = n * 4096;
+	uint64_t va = e->c->base + p0 * 4096, len = n * 4096, q[CHECKED_PAGES];
+	pick_pages(p0, n, q);
+	cpu_check(e, q, "before");
 	ptb_attr_t attr = random_attr();
 	bool inject = rnd() % 6 == 0;
 	uint64_t hash0 = refwalk_hash(&e->tree), pages0 = ptb_sim_stats(e->sim)->pages_allocated;
@@ -192,14 +221,15 @@ static void one_op(struct env *e)
 		assert_int_equal(ptb_sim_stats(e->sim)->pages_allocated, pages0);
 	}
 	e->ops++;
-	spot_check(e, p0, n);
+	spot_check(e, q);
+	cpu_check(e, q, "after");
 }
 
 static void run_config(const struct config *c, uint64_t seed)
 {
 	struct env *e = calloc(1, sizeof(*e));
 	struct ptb_sim_config sc = { .mem_bytes = 8 * GiB, .xen_rules = c->xen, .scramble_frames = c->xen,
-				     .seed = seed };
+				     .seed = seed, .rotated_entries = c->rw_format == RW_TEST };
 	e->c = c;
 	e->sim = ptb_sim_new(&sc);
 	assert_non_null(e->sim);

@@ -11,6 +11,7 @@
 #include "ptb_checked.h"
 #include "ptb_sim.h"
 #include "refwalk.h"
+#include "tlbcheck.h"
 
 #define KiB 1024ull
 #define MiB (1024 * KiB)
@@ -575,6 +576,92 @@ static void test_xen_refusal_undone(void **state)
 	fx_free(x);
 }
 
+/*
+ * Live changes reach the CPU: an active space on the sim alone (no contract
+ * checker, so the CPU's TLB is what must catch a missing flush), every page
+ * read through the CPU before each change and checked against the tables
+ * after it.  Each step is one a wrong flush gets wrong: a split that changes
+ * nothing inside (only the split's own flush drops the large translation),
+ * a protect whose last page must be flushed too, an unmap of one page, an
+ * unmap that frees tables (retire refused while the CPU still links them),
+ * a cursor release.
+ */
+struct live {
+	struct ptb_sim *sim;
+	struct ptb_space s;
+	struct rw_tree tree;
+};
+
+static void live_sweep(struct live *x, uint64_t va, uint64_t len, uint64_t step)
+{
+	for (uint64_t o = 0; o < len; o += step) {
+		const char *err = tlbcheck_page(x->sim, 0, &x->tree, va + o);
+		if (err)
+			fail_msg("%s at va %#llx", err, (unsigned long long)(va + o));
+	}
+}
+
+static void live_sweep_all(struct live *x)
+{
+	live_sweep(x, DM, 2 * GiB, 2 * MiB);
+	live_sweep(x, DM + 4 * GiB, 4 * MiB, 4096);
+	live_sweep(x, DM + 8 * GiB, 64 * KiB, 4096);
+}
+
+static void live_run(bool xen)
+{
+	struct live x;
+	struct ptb_sim_config sc = { .mem_bytes = 8 * GiB, .xen_rules = xen, .scramble_frames = xen, .seed = 9 };
+	x.sim = ptb_sim_new(&sc);
+	assert_non_null(x.sim);
+	ptb_sim_set_pool(x.sim, ptb_pa(6 * GiB), ptb_pa(8 * GiB));
+	struct ptb_space_config cfg = { .format = &ptb_format_x86_64_4level, .backend = ptb_sim_backend(x.sim),
+					.max_leaf_level = xen ? 1 : 3, .flags = PTB_SPACE_NX,
+					.reserved_first = xen ? 256 : 0, .reserved_count = xen ? 16 : 0 };
+	assert_int_equal(ptb_space_create(&x.s, &cfg), PTB_OK);
+	x.tree = (struct rw_tree){ x.sim, RW_4LEVEL, x.s.root.raw, xen ? 256 : 0, xen ? 16 : 0 };
+	if (!xen)
+		assert_int_equal(ptb_space_map(&x.s, ptb_va(DM), ptb_pa(0), 2 * GiB, PTB_ATTR_WRITE, 0), PTB_OK);
+	assert_int_equal(ptb_space_map(&x.s, ptb_va(DM + 4 * GiB), ptb_pa(2 * GiB), 4 * MiB, PTB_ATTR_WRITE, 0),
+			 PTB_OK);
+	assert_int_equal(ptb_space_map(&x.s, ptb_va(DM + 8 * GiB), ptb_pa(3 * GiB), 64 * KiB, PTB_ATTR_WRITE, 0),
+			 PTB_OK);
+	assert_int_equal(ptb_space_seal(&x.s), PTB_OK);
+	assert_int_equal(ptb_space_activate(&x.s), PTB_OK);
+	live_sweep_all(&x);
+	/* same attributes on one page of a 2 MiB page: a split, nothing else */
+	assert_int_equal(ptb_space_protect(&x.s, ptb_va(DM + 4 * GiB + 4096), 4096, PTB_ATTR_WRITE), PTB_OK);
+	live_sweep_all(&x);
+	/* read-only from the middle of a 1 GiB page to the end of a range */
+	assert_int_equal(ptb_space_protect(&x.s, ptb_va(DM + 8 * GiB), 64 * KiB, 0), PTB_OK);
+	if (!xen)
+		assert_int_equal(ptb_space_protect(&x.s, ptb_va(DM + 5 * MiB), 4096, 0), PTB_OK);
+	live_sweep_all(&x);
+	assert_int_equal(ptb_space_unmap(&x.s, ptb_va(DM + 8 * GiB + 4 * 4096), 4096), PTB_OK);
+	live_sweep_all(&x);
+	assert_int_equal(ptb_space_unmap(&x.s, ptb_va(DM + 8 * GiB), 64 * KiB), PTB_OK);
+	live_sweep_all(&x);
+	/* a cursor holds tables down to 4K, release gives them back */
+	struct ptb_cursor c;
+	assert_int_equal(ptb_cursor_hold(&c, &x.s, ptb_va(DM + 8 * GiB), 1), PTB_OK);
+	live_sweep_all(&x);
+	assert_int_equal(ptb_cursor_release(&c, &x.s, ptb_va(DM + 8 * GiB)), PTB_OK);
+	live_sweep_all(&x);
+	assert_int_equal(ptb_space_unmap(&x.s, ptb_va(DM), 16 * GiB), PTB_OK);
+	live_sweep_all(&x);
+	assert_int_equal(refwalk_count_tables(&x.tree), 1);
+	assert_int_equal(ptb_sim_stats(x.sim)->pages_allocated, 1);
+	assert_int_equal(ptb_sim_stats(x.sim)->refusals, 0);
+	ptb_sim_delete(x.sim);
+}
+
+static void test_live_changes_reach_the_cpu(void **state)
+{
+	(void)state;
+	live_run(false);
+	live_run(true);
+}
+
 /* The invariant checker finds each broken rule. */
 static void test_checker_finds_violations(void **state)
 {
@@ -660,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_create_out_of_memory),
 		cmocka_unit_test(test_xen_refusal_undone),
+		cmocka_unit_test(test_live_changes_reach_the_cpu),
 		cmocka_unit_test(test_checker_finds_violations),
 		cmocka_unit_test(test_contract_checker_catches_misuse),
 	};

@@ -16,7 +16,7 @@
 /* The 4K leaf entry through which the active tree maps va, and its L1. */
 static uint64_t *active_leaf(struct ptb_sim *s, uint64_t va, uint64_t *l1_pa)
 {
-	uint64_t t = s->active_root;
+	uint64_t t = sim_active_root(s);
 	for (unsigned level = 4; t; level--) {
 		uint64_t *e = sim_table(s, t) + ((va >> (3 + 9 * level)) & 511);
 		if (!(*e & E_P))
@@ -56,7 +56,7 @@ static bool flip_one(struct ptb_sim *s, uint64_t pa, uint64_t va, bool writable)
 
 bool sim_xen_flip_aliases(struct ptb_sim *s, uint64_t pa, bool writable)
 {
-	if (!s->active_root)
+	if (!sim_active_root(s))
 		return true;
 	for (unsigned w = 0; w < s->nwin; w++) {
 		const struct ptb_sim_window *win = &s->win[w];

@@ -16,6 +16,16 @@ void sim_count(struct ptb_sim *s, enum ptb_sim_hook h, size_t items, bool trap)
 	s->st.traps += trap;
 }
 
+/* What a page from alloc_table holds: zeroes when asked, else garbage that
+ * looks present (P, RW, address and reserved bits), new at every call. */
+static void fill(struct ptb_sim *s, uint64_t pa)
+{
+	uint64_t *t = sim_table(s, pa);
+	uint64_t seed = sim_mix(++s->alloc_serial ^ pa);
+	for (unsigned i = 0; i < 512; i++)
+		t[i] = s->cfg.zeroed_tables ? 0 : sim_mix(seed + i) | 3;
+}
+
 static ptb_err_t sim_alloc(void *ctx, unsigned level, ptb_pa_t *pa)
 {
 	struct ptb_sim *s = sim(ctx);
@@ -30,6 +40,7 @@ static ptb_err_t sim_alloc(void *ctx, unsigned level, ptb_pa_t *pa)
 	pg->level = (uint8_t)level;
 	pg->counted = 1;
 	s->st.pages_allocated++;
+	fill(s, p);
 	*pa = ptb_pa(p);
 	return PTB_OK;
 }
@@ -48,6 +59,10 @@ static void sim_free(void *ctx, ptb_pa_t pa, unsigned level)
 	}
 	if (pg->state == PG_SEALED) {
 		sim_refuse(s, "free of a sealed table", pa.raw);
+		return;
+	}
+	if (sim_tlb_still_cached(s, pa.raw)) {
+		sim_refuse(s, "free of a table still cached by a CPU (no flush since unlinked)", pa.raw);
 		return;
 	}
 	pg->state = PG_FREE;

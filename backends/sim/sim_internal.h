@@ -24,6 +24,7 @@ struct sim_page {
 	uint8_t counted;    /* counted in pages_allocated (allocated or adopted) */
 	uint16_t links;     /* xen rules: entries of sealed tables linking it as a table */
 	uint16_t writable;  /* xen rules: RW leaf entries of sealed L1s mapping it */
+	uint32_t cached;    /* paging-structure entries of any CPU's TLB linking it */
 	uint64_t hash;      /* sealed: sum of entry hashes, kept current by write_live */
 };
 
@@ -32,6 +33,35 @@ struct sim_perm {
 	unsigned bits;      /* domain [0, 2^bits) covers [0, npages) */
 	unsigned shift;     /* xorshift distance */
 	uint64_t mask, key, mul[2], inv[2];
+};
+
+/* One TLB entry: a translation or a cached paging-structure entry. */
+enum sim_tlb_kind { TLB_EMPTY, TLB_LEAF, TLB_LINK };
+
+struct sim_tlb_entry {
+	uint64_t key;       /* va >> the shift of the entry's level */
+	uint64_t pa;        /* LEAF: the page's pa; LINK: the table the entry links */
+	uint32_t age;       /* fill order, for eviction */
+	uint8_t kind;       /* enum sim_tlb_kind */
+	uint8_t level;      /* LEAF: the leaf's level; LINK: the level of the entry */
+	uint8_t rights;     /* TLB_W | TLB_U | TLB_NX | TLB_G | pat << TLB_PAT_SHIFT */
+};
+
+#define TLB_W 1u
+#define TLB_U 2u
+#define TLB_NX 4u
+#define TLB_G 8u
+#define TLB_PAT_SHIFT 4
+#define TLB_SETS 1024u
+#define TLB_WAYS 4u
+
+/* A simulated CPU: its root register and its TLB (set associative). */
+struct sim_cpu {
+	uint64_t root;      /* 0: none loaded */
+	unsigned root_level;
+	uint32_t clock;
+	uint64_t nleaf, nlink;
+	struct sim_tlb_entry set[TLB_SETS][TLB_WAYS];
 };
 
 struct ptb_sim {
@@ -52,7 +82,11 @@ struct ptb_sim {
 	/* xen rules */
 	struct ptb_sim_window win[4];
 	unsigned nwin;
-	uint64_t active_root;
+	/* the CPUs */
+	struct sim_cpu *cpu;
+	unsigned ncpus, cur;
+	enum ptb_sim_flush_reach reach;
+	uint64_t alloc_serial;       /* varies the garbage of each alloc_table */
 	struct ptb_sim_stats st;
 };
 
@@ -70,6 +104,22 @@ void sim_flush(void *ctx, ptb_va_t va, uint64_t len);
 struct sim_page *sim_page(const struct ptb_sim *s, uint64_t pa); /* NULL outside memory */
 uint64_t *sim_table(const struct ptb_sim *s, uint64_t pa);
 bool sim_refuse(struct ptb_sim *s, const char *why, uint64_t pa);
+
+/* sim_cpu.c: the CPUs' root registers and their walks. */
+uint64_t sim_active_root(const struct ptb_sim *s); /* the current CPU's */
+bool sim_root_of_any_cpu(const struct ptb_sim *s, uint64_t pa);
+void sim_cpu_activate(struct ptb_sim *s, uint64_t root, unsigned level);
+
+/* sim_tlb.c: the TLBs. */
+const struct sim_tlb_entry *sim_tlb_find(struct sim_cpu *c, unsigned kind, unsigned level,
+					 uint64_t key);
+void sim_tlb_fill(struct ptb_sim *s, struct sim_cpu *c, unsigned kind, unsigned level,
+		  uint64_t key, uint64_t pa, unsigned rights);
+void sim_tlb_flush(struct ptb_sim *s, struct sim_cpu *c, uint64_t first_page, uint64_t last_page);
+void sim_tlb_flush_all(struct ptb_sim *s, struct sim_cpu *c, bool keep_global);
+void sim_tlb_forget_va(struct ptb_sim *s, struct sim_cpu *c, uint64_t va);
+bool sim_tlb_still_cached(struct ptb_sim *s, uint64_t pa);
+unsigned sim_tlb_shift(unsigned level);
 
 /* sim_hash.c: a table's hash is a sum over its entries, so a live write
  * updates it in O(1). */

@@ -79,8 +79,11 @@ static bool retirable(struct ptb_sim *s, const struct ptb_table_ref *t)
 		return sim_refuse(s, "retire of a page that is not sealed", t->pa.raw);
 	if (t->level != pg->level)
 		return sim_refuse(s, "retire with a level other than the table's", t->pa.raw);
-	if (t->pa.raw == s->active_root)
+	if (sim_root_of_any_cpu(s, t->pa.raw))
 		return sim_refuse(s, "retire of the active root", t->pa.raw);
+	if (sim_tlb_still_cached(s, t->pa.raw))
+		return sim_refuse(s, "retire of a table still cached by a CPU (no flush since unlinked)",
+				  t->pa.raw);
 	if (!sim_hash_ok(s, t->pa.raw))
 		return false;
 	return !s->cfg.xen_rules || sim_xen_retire_ok(s, t->pa.raw);
@@ -164,15 +167,26 @@ ptb_err_t sim_activate(void *ctx, ptb_pa_t root, unsigned level)
 	sim_count(s, PTB_SIM_ACTIVATE, 1, true);
 	if (!activatable(s, root, level))
 		return PTB_E_REFUSED;
-	s->active_root = root.raw;
+	sim_cpu_activate(s, root.raw, level);
 	return PTB_OK;
 }
 
+/* Only whole 4 KiB pages of the range are flushed (see ptb_sim.h). */
 void sim_flush(void *ctx, ptb_va_t va, uint64_t len)
 {
-	(void)va;
-	(void)len;
-	sim_count(sim(ctx), PTB_SIM_FLUSH, 1, true);
+	struct ptb_sim *s = sim(ctx);
+	sim_count(s, PTB_SIM_FLUSH, 1, true);
+	uint64_t first = (va.raw >> PTB_PAGE_SHIFT) + !!(va.raw & (PTB_PAGE_SIZE - 1));
+	unsigned __int128 end = (unsigned __int128)va.raw + len; /* the range may end at 2^64 */
+	uint64_t pages_end = (uint64_t)(end >> PTB_PAGE_SHIFT);  /* first page not wholly inside */
+	for (unsigned i = 0; i < s->ncpus; i++) {
+		if (s->reach == PTB_SIM_FLUSH_THIS_CPU && i != s->cur)
+			continue;
+		if (!len)
+			sim_tlb_flush_all(s, &s->cpu[i], false);
+		else if (pages_end > first)
+			sim_tlb_flush(s, &s->cpu[i], first, pages_end - 1);
+	}
 }
 
 void ptb_sim_adopt_table(struct ptb_sim *s, ptb_pa_t pa, unsigned level, bool sealed)

@@ -41,6 +41,11 @@ struct ptb_sim *ptb_sim_new(const struct ptb_sim_config *cfg)
 		return NULL;
 	}
 	s->pool_hi = s->bump = cfg->mem_bytes; /* default pool: all memory */
+	s->ncpus = cfg->cpus ? cfg->cpus : 1;
+	if (s->ncpus > PTB_SIM_MAX_CPUS || !(s->cpu = calloc(s->ncpus, sizeof(*s->cpu)))) {
+		ptb_sim_delete(s);
+		return NULL;
+	}
 	sim_perm_init(&s->perm, s->npages, cfg->seed);
 	return s;
 }
@@ -53,6 +58,7 @@ void ptb_sim_delete(struct ptb_sim *s)
 	release(s->pages, metadata_bytes(s->npages));
 	free(s->freed);
 	free(s->sealed_list);
+	free(s->cpu);
 	free(s);
 }
 
@@ -101,7 +107,7 @@ bool ptb_sim_is_sealed(const struct ptb_sim *s, ptb_pa_t pa)
 
 ptb_pa_t ptb_sim_active_root(const struct ptb_sim *s)
 {
-	return ptb_pa(s->active_root);
+	return ptb_pa(sim_active_root(s));
 }
 
 ptb_frame_t ptb_sim_frame_of(const struct ptb_sim *s, ptb_pa_t pa)
