@@ -19,6 +19,10 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2 };
 #define CLI_MiB (1ull << 20)
 #define CLI_GiB (1ull << 30)
 
+/* The whole command line (argv[0] is the program): dispatch to the
+ * subcommand; returns the exit status.  main() and fuzz_cli call it. */
+int cli_main(int argc, char **argv);
+
 /* Print "ptboot CMD: message" and a pointer to --help; returns CLI_BAD_INPUT. */
 int cli_bad_input(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -34,7 +34,7 @@ static int parse_options(struct image_opts *o, int argc, char **argv, const char
 		{ "image", 1, 0, 'i' }, { "platform", 1, 0, 'p' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	*o = (struct image_opts){ 0 };
-	optind = 1;
+	optind = 0; /* 0: glibc forgets a half-read option cluster of an earlier call (fuzz_cli) */
 	opterr = 0;
 	for (int c; (c = getopt_long(argc, argv, ":", opts, NULL)) != -1;) {
 		if (c == 'h')
