@@ -212,6 +212,14 @@ static ptb_err_t check_tree(struct image *img, uint64_t pa, unsigned level, uint
 	return PTB_OK;
 }
 
+const uint64_t *image_table(const struct image *img, uint64_t pa)
+{
+	long i = page_index(img, pa);
+	return i < 0 ? NULL : (const uint64_t *)(img->pages + 4096ull * (uint64_t)i);
+}
+
+/* No root slot is left out (not even Xen's 256-271): a dump shows all that
+ * is there, and `check --platform xen` reports a reserved slot in use. */
 ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const char **why)
 {
 	uint8_t *seen = calloc(img->npages, 1);
@@ -227,8 +235,7 @@ ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const ch
 	};
 	struct ptb_space_config cfg = { .format = img->format, .backend = { &img->ops, img },
 					.max_leaf_level = img->format->leaf_levels & 8 ? 3 : 2, .flags = PTB_SPACE_NX,
-					.pat = xen ? &ptb_pat_xen : NULL,
-					.reserved_first = xen ? 256 : 0, .reserved_count = xen ? 16 : 0 };
+					.pat = xen ? &ptb_pat_xen : NULL };
 	err = ptb_space_adopt(s, &cfg, ptb_pa(img->root), true);
 	if (err)
 		*why = ptb_strerror(err);

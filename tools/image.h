@@ -35,7 +35,11 @@ int image_write(FILE *f, const struct ptb_space *s);
 ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const char **why);
 void image_free(struct image *img);
 
-/* Adopt the image's tree as a space (after checking it is a tree). */
+/* The 512 entries of the image's table page at pa, or NULL when absent. */
+const uint64_t *image_table(const struct image *img, uint64_t pa);
+
+/* Adopt the image's tree as a space (after checking it is a tree), every
+ * root slot included; xen: Xen's PAT. */
 ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const char **why);
 
 #endif
