@@ -4,6 +4,7 @@
  * a machine from --memmap or --ram, then the reports asked for.
  */
 #include "boot_cmd.h"
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,9 +149,10 @@ static int make_machine(struct machine *m, const struct boot_opts *o)
 		return machine_pc_map(m, ram, &why) ? -1 : cli_bad_input("boot", "%s", why);
 	}
 	size_t len;
-	char *text = (char *)cli_read_file(o->memmap, &len);
+	char *text = (char *)cli_read_file(o->memmap, CLI_MAX_MEMMAP, &len);
 	if (!text)
-		return bad("cannot read the memory map '%s'", o->memmap);
+		return cli_bad_input("boot", "cannot read the memory map '%s': %s", o->memmap,
+				     errno == EFBIG ? "more than 16 MiB" : strerror(errno));
 	const char *why = "";
 	bool ok = machine_e820_map(m, text, len, &why);
 	free(text);

@@ -31,6 +31,10 @@ struct image {
  * out of memory. */
 int image_write(FILE *f, const struct ptb_space *s);
 
+/* The size the image at path must have, from its header alone (so that a
+ * read is bounded); false with *why when the header is not an image's. */
+bool image_size(const char *path, size_t *size, const char **why);
+
 /* Parse an image from memory; PTB_OK or PTB_E_IMAGE with *why set. */
 ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const char **why);
 void image_free(struct image *img);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* `ptboot dump` and `ptboot check`: read a table image back. */
 #include "image_cmd.h"
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,11 +59,16 @@ static int parse_options(struct image_opts *o, int argc, char **argv, const char
 
 static int load(struct image *img, struct ptb_space *s, const struct image_opts *o, const char *cmd)
 {
-	size_t len;
-	uint8_t *buf = cli_read_file(o->path, &len);
-	if (!buf)
-		return cli_bad_input(cmd, "cannot read '%s'", o->path);
 	const char *why = "";
+	size_t len, max;
+	if (!image_size(o->path, &max, &why)) {
+		fprintf(stderr, "ptboot %s: malformed image %s: %s\n", cmd, o->path, why);
+		return CLI_BAD_INPUT;
+	}
+	uint8_t *buf = cli_read_file(o->path, max, &len);
+	if (!buf)
+		return cli_bad_input(cmd, "cannot read '%s': %s", o->path,
+				     errno == EFBIG ? "longer than its header says" : strerror(errno));
 	ptb_err_t err = image_read(img, buf, len, &why);
 	free(buf);
 	if (!err)
