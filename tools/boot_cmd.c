@@ -4,6 +4,7 @@
  * a machine from --memmap or --ram, then the reports asked for.
  */
 #include "boot_cmd.h"
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,7 +115,7 @@ static int parse_options(struct boot_opts *o, int argc, char **argv)
 		{ "image", 1, 0, 'i' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	*o = (struct boot_opts){ .format = &ptb_format_x86_64_4level, .max_page = 3, .command = "ptboot boot" };
-	optind = 1;
+	optind = 0; /* 0: glibc forgets a half-read option cluster of an earlier call (fuzz_cli) */
 	opterr = 0;
 	for (int c, i; (c = getopt_long(argc, argv, ":", opts, &i)) != -1;) {
 		if (c == ':')
@@ -144,13 +145,14 @@ static int make_machine(struct machine *m, const struct boot_opts *o)
 		uint64_t ram = o->ram ? o->ram : 4 * CLI_GiB;
 		if (ram < 32 * CLI_MiB)
 			return cli_bad_input("boot", "--ram: at least 32M (the kernel image sits at 16M)");
-		machine_pc_map(m, ram);
-		return -1;
+		const char *why = "";
+		return machine_pc_map(m, ram, &why) ? -1 : cli_bad_input("boot", "%s", why);
 	}
 	size_t len;
-	char *text = (char *)cli_read_file(o->memmap, &len);
+	char *text = (char *)cli_read_file(o->memmap, CLI_MAX_MEMMAP, &len);
 	if (!text)
-		return bad("cannot read the memory map '%s'", o->memmap);
+		return cli_bad_input("boot", "cannot read the memory map '%s': %s", o->memmap,
+				     errno == EFBIG ? "more than 16 MiB" : strerror(errno));
 	const char *why = "";
 	bool ok = machine_e820_map(m, text, len, &why);
 	free(text);

@@ -49,21 +49,28 @@ bool cli_parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
-uint8_t *cli_read_file(const char *path, size_t *len)
+uint8_t *cli_read_file(const char *path, size_t max, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return NULL;
 	size_t cap = 1 << 16, n = 0;
 	uint8_t *buf = malloc(cap);
+	if (!buf)
+		errno = ENOMEM;
 	for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
 		n += got;
+		if (n > max) { /* bounded: /dev/zero or a huge file ends here */
+			free(buf);
+			buf = NULL;
+			errno = EFBIG;
+			break;
+		}
 		if (n < cap)
 			continue;
 		uint8_t *more = realloc(buf, cap * 2);
 		if (!more) {
 			free(buf);
-			buf = NULL;
 			errno = ENOMEM;
 		}
 		buf = more;

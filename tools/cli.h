@@ -19,6 +19,10 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2 };
 #define CLI_MiB (1ull << 20)
 #define CLI_GiB (1ull << 30)
 
+/* The whole command line (argv[0] is the program): dispatch to the
+ * subcommand; returns the exit status.  main() and fuzz_cli call it. */
+int cli_main(int argc, char **argv);
+
 /* Print "ptboot CMD: message" and a pointer to --help; returns CLI_BAD_INPUT. */
 int cli_bad_input(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -28,8 +32,11 @@ bool cli_parse_size(const char *s, uint64_t *out);
 /* A plain number (decimal or 0x hex), whole string; false when malformed. */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
-/* The whole file in a malloc'd buffer (NULL, errno set, on failure). */
-uint8_t *cli_read_file(const char *path, size_t *len);
+/* The whole file in a malloc'd buffer (NULL, errno set, on failure;
+ * EFBIG when it holds more than max bytes, found after reading max + 1). */
+uint8_t *cli_read_file(const char *path, size_t max, size_t *len);
+
+#define CLI_MAX_MEMMAP (16u << 20) /* a whole dmesg is well under 1 MiB */
 
 /* Whether a library error means the input was bad (exit 2) rather than a
  * refusal or a resource running out (exit 1). */

@@ -49,6 +49,34 @@ static int cmp_item(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
+bool image_size(const char *path, size_t *size, const char **why)
+{
+	uint8_t h[32];
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		*why = "cannot open it";
+		return false;
+	}
+	size_t got = fread(h, 1, sizeof(h), f);
+	fclose(f);
+	if (got < 32 || memcmp(h, magic, 8)) {
+		*why = "not a ptboot table image (magic)";
+		return false;
+	}
+	uint64_t n = get32(h + 12), m = get64(h + 24);
+	if (n == 0 || n > (1u << 24) || m > (1ull << 32)) {
+		*why = "implausible table or pair count";
+		return false;
+	}
+	uint64_t bytes = 32 + 16 * m + 4104 * n;
+	if (bytes > SIZE_MAX) {
+		*why = "too large for this host";
+		return false;
+	}
+	*size = (size_t)bytes;
+	return true;
+}
+
 ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const char **why)
 {
 	memset(img, 0, sizeof(*img));
@@ -70,6 +98,12 @@ ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const ch
 	img->npairs = m;
 	img->pair_frame = malloc(8 * (m ? m : 1));
 	img->pair_pfn = malloc(8 * (m ? m : 1));
+	img->page_pa = malloc(8ull * n);
+	img->pages = malloc(4096ull * n);
+	if (!it || !img->pair_frame || !img->pair_pfn || !img->page_pa || !img->pages) {
+		free(it);
+		return bad(why, "out of memory for its tables");
+	}
 	for (uint64_t i = 0; i < m; i++)
 		it[i] = (struct sort_item){ get64(p + 16 * i + 8), get64(p + 16 * i), i };
 	qsort(it, m, sizeof(*it), cmp_item);
@@ -83,8 +117,6 @@ ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const ch
 	}
 	p += 16 * m;
 	img->npages = n;
-	img->page_pa = malloc(8 * n);
-	img->pages = malloc(4096ull * n);
 	for (uint32_t i = 0; i < n; i++)
 		it[i] = (struct sort_item){ get64(p + 4104ull * i), 0, i };
 	qsort(it, n, sizeof(*it), cmp_item);
@@ -212,9 +244,19 @@ static ptb_err_t check_tree(struct image *img, uint64_t pa, unsigned level, uint
 	return PTB_OK;
 }
 
+const uint64_t *image_table(const struct image *img, uint64_t pa)
+{
+	long i = page_index(img, pa);
+	return i < 0 ? NULL : (const uint64_t *)(img->pages + 4096ull * (uint64_t)i);
+}
+
+/* No root slot is left out (not even Xen's 256-271): a dump shows all that
+ * is there, and `check --platform xen` reports a reserved slot in use. */
 ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const char **why)
 {
 	uint8_t *seen = calloc(img->npages, 1);
+	if (!seen)
+		return bad(why, "out of memory");
 	ptb_err_t err = check_tree(img, img->root, img->format->levels, seen, why);
 	free(seen);
 	if (err)
@@ -227,8 +269,7 @@ ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const ch
 	};
 	struct ptb_space_config cfg = { .format = img->format, .backend = { &img->ops, img },
 					.max_leaf_level = img->format->leaf_levels & 8 ? 3 : 2, .flags = PTB_SPACE_NX,
-					.pat = xen ? &ptb_pat_xen : NULL,
-					.reserved_first = xen ? 256 : 0, .reserved_count = xen ? 16 : 0 };
+					.pat = xen ? &ptb_pat_xen : NULL };
 	err = ptb_space_adopt(s, &cfg, ptb_pa(img->root), true);
 	if (err)
 		*why = ptb_strerror(err);

@@ -31,11 +31,19 @@ struct image {
  * out of memory. */
 int image_write(FILE *f, const struct ptb_space *s);
 
+/* The size the image at path must have, from its header alone (so that a
+ * read is bounded); false with *why when the header is not an image's. */
+bool image_size(const char *path, size_t *size, const char **why);
+
 /* Parse an image from memory; PTB_OK or PTB_E_IMAGE with *why set. */
 ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const char **why);
 void image_free(struct image *img);
 
-/* Adopt the image's tree as a space (after checking it is a tree). */
+/* The 512 entries of the image's table page at pa, or NULL when absent. */
+const uint64_t *image_table(const struct image *img, uint64_t pa);
+
+/* Adopt the image's tree as a space (after checking it is a tree), every
+ * root slot included; xen: Xen's PAT. */
 ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const char **why);
 
 #endif

@@ -6,8 +6,12 @@
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
 
-void machine_pc_map(struct machine *m, uint64_t ram)
+bool machine_pc_map(struct machine *m, uint64_t ram, const char **why)
 {
+	if (ram > MACHINE_MAX_PA - GiB) {
+		*why = "--ram: at most 4095T (RAM above 4G ends 1G higher, and x86 physical addresses stop at 4 PiB)";
+		return false;
+	}
 	uint64_t low = ram < 3 * GiB ? ram : 3 * GiB;
 	size_t n = 0;
 	m->map[n++] = (struct ptb_mem_range){ 0, 0x9f000, PTB_MEM_RAM };
@@ -17,6 +21,7 @@ void machine_pc_map(struct machine *m, uint64_t ram)
 		m->map[n++] = (struct ptb_mem_range){ 4 * GiB, ram - low, PTB_MEM_RAM };
 	m->map_len = n;
 	m->ram_top = m->map[n - 1].base + m->map[n - 1].len;
+	return true;
 }
 
 bool machine_e820_map(struct machine *m, const char *text, size_t len, const char **why)
@@ -33,6 +38,13 @@ bool machine_e820_map(struct machine *m, const char *text, size_t len, const cha
 		*why = "the memory map has no usable RAM";
 		return false;
 	}
+	if (m->ram_top > MACHINE_MAX_PA) {
+		static char msg[160];
+		snprintf(msg, sizeof(msg), "usable RAM ends at 0x%llx, beyond 2^52 (4 PiB), the widest x86 physical address",
+			 (unsigned long long)m->ram_top);
+		*why = msg;
+		return false;
+	}
 	return true;
 }
 
@@ -42,18 +54,30 @@ uint64_t machine_default_direct_map(const struct ptb_format *f)
 	return f == &ptb_format_pae ? 0xc0000000ull : 0xffff888000000000ull;
 }
 
-/* Whether [pa, pa + len) is usable RAM throughout (ranges may abut). */
-static bool all_ram(const struct machine *m, uint64_t pa, uint64_t len)
+/*
+ * The lowest 2 MiB-aligned pa >= MACHINE_KERNEL_PA with [pa, pa + len) usable
+ * RAM throughout (abutting RAM ranges count as one).  One pass over the
+ * sorted, non-overlapping map: each range ends at or below 2^64 - 1, so no
+ * sum here wraps.
+ */
+static bool lowest_fit(const struct machine *m, uint64_t len, uint64_t *out)
 {
-	for (size_t i = 0; i < m->map_len && len; i++) {
-		const struct ptb_mem_range *r = &m->map[i];
-		if (r->type != PTB_MEM_RAM || pa < r->base || pa >= r->base + r->len)
+	for (size_t i = 0; i < m->map_len; i++) {
+		if (m->map[i].type != PTB_MEM_RAM)
 			continue;
-		uint64_t take = r->base + r->len - pa < len ? r->base + r->len - pa : len;
-		pa += take;
-		len -= take;
+		uint64_t lo = m->map[i].base, hi = lo + m->map[i].len;
+		while (i + 1 < m->map_len && m->map[i + 1].type == PTB_MEM_RAM && m->map[i + 1].base == hi)
+			hi += m->map[++i].len;
+		uint64_t pa = lo > MACHINE_KERNEL_PA ? lo : MACHINE_KERNEL_PA;
+		if (pa > UINT64_MAX - (2 * MiB - 1))
+			return false;
+		pa = (pa + 2 * MiB - 1) & ~(2 * MiB - 1);
+		if (pa < hi && hi - pa >= len) {
+			*out = pa;
+			return true;
+		}
 	}
-	return len == 0;
+	return false;
 }
 
 static uint64_t kernel_va(const struct ptb_format *f, uint64_t direct_map)
@@ -63,19 +87,33 @@ static uint64_t kernel_va(const struct ptb_format *f, uint64_t direct_map)
 	return direct_map >= 0x82000000ull ? 0x81000000ull : 0x01000000ull;
 }
 
+static uint64_t va_limit(const struct ptb_format *f)
+{
+	return f->canonical ? UINT64_MAX : (1ull << f->va_bits) - 1;
+}
+
 bool machine_place_kernel(struct machine *m, const struct ptb_format *f, uint64_t direct_map,
 			  uint64_t pages, const char **why)
 {
-	uint64_t reserve = (pages > 256 ? pages : 256) * 4096;
-	const uint64_t len[4] = { 2 * MiB, MiB, MiB, MiB + reserve };
-	uint64_t total = len[0] + len[1] + len[2] + len[3], pa = MACHINE_KERNEL_PA;
-	while (pa < m->ram_top && !all_ram(m, pa, total))
-		pa += 2 * MiB;
-	if (pa >= m->ram_top) {
-		*why = "no usable RAM from 16 MiB up holds the kernel image";
+	uint64_t va = kernel_va(f, direct_map), room = va_limit(f) - va + 1;
+	if (pages > (room - 5 * MiB) / 4096) { /* the image would run past the top of the va space */
+		static char msg[160];
+		snprintf(msg, sizeof(msg), "a reserve of %llu pages does not fit in the kernel image at va 0x%llx "
+			 "(at most %llu pages)", (unsigned long long)pages, (unsigned long long)va,
+			 (unsigned long long)((room - 5 * MiB) / 4096));
+		*why = msg;
 		return false;
 	}
-	uint64_t va = kernel_va(f, direct_map);
+	uint64_t reserve = (pages > 256 ? pages : 256) * 4096;
+	const uint64_t len[4] = { 2 * MiB, MiB, MiB, MiB + reserve };
+	uint64_t total = len[0] + len[1] + len[2] + len[3], pa;
+	if (!lowest_fit(m, total, &pa)) {
+		static char msg[120];
+		snprintf(msg, sizeof(msg), "no usable RAM from 16 MiB up holds the kernel image (%llu MiB with the reserve)",
+			 (unsigned long long)(total >> 20));
+		*why = msg;
+		return false;
+	}
 	for (int i = 0; i < 4; i++) {
 		m->kernel[i] = (struct ptb_segment){ ptb_va(va), ptb_pa(pa), len[i], (enum ptb_seg_kind)i };
 		va += len[i];
@@ -86,11 +124,6 @@ bool machine_place_kernel(struct machine *m, const struct ptb_format *f, uint64_
 	m->reserve_va = m->kernel[3].va.raw + MiB;
 	m->reserve_pages = pages;
 	return true;
-}
-
-static uint64_t va_limit(const struct ptb_format *f)
-{
-	return f->canonical ? UINT64_MAX : (1ull << f->va_bits) - 1;
 }
 
 bool machine_direct_map_fits(const struct machine *m, const struct ptb_format *f, uint64_t dm,

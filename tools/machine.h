@@ -11,6 +11,9 @@
 
 #define MACHINE_MAX_RANGES 512
 #define MACHINE_KERNEL_PA  (16ull << 20)  /* Linux's default physical start */
+/* The widest physical address x86 defines (MAXPHYADDR 52): usable RAM must
+ * end at or below it, which keeps every size computed from it far from 2^64. */
+#define MACHINE_MAX_PA     (1ull << 52)
 
 struct machine {
 	struct ptb_mem_range map[MACHINE_MAX_RANGES];
@@ -23,11 +26,13 @@ struct machine {
 /*
  * A PC-like map of `ram` bytes: 0-0x9f000 usable, 0x9f000-1M reserved, 1M up
  * to min(ram, 3G) usable, 3G-4G a hole (PCI), the rest from 4G.
- * Pre: ram >= 2 MiB.
+ * False with *why when ram > MACHINE_MAX_PA - 1 GiB (the map would end
+ * beyond MACHINE_MAX_PA).  Pre: ram >= 2 MiB.
  */
-void machine_pc_map(struct machine *m, uint64_t ram);
+bool machine_pc_map(struct machine *m, uint64_t ram, const char **why);
 
-/* The map from e820 text; false with *why (a message) when malformed. */
+/* The map from e820 text; false with *why (a message) when malformed, with
+ * no usable RAM, or with usable RAM ending beyond MACHINE_MAX_PA. */
 bool machine_e820_map(struct machine *m, const char *text, size_t len, const char **why);
 
 /* The default direct map base for a format. */

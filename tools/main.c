@@ -1,47 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * ptboot: the command-line simulator.
- *   ptboot boot [options]                     the bootstrap on the sim backend
- *   ptboot dump --image FILE                  the mappings of a table image
- *   ptboot check --image FILE [--platform P]  the invariant checker on it
- * With no arguments: the built-in example, `boot --ram 4G --dump --stats`.
- * `ptboot --version`: the library version (PTBOOT_VERSION).
- */
-#include <stdio.h>
-#include <string.h>
-#include <ptboot/version.h>
-#include "boot_cmd.h"
+/* ptboot's entry point: everything is in cli_main (which fuzz_cli drives). */
 #include "cli.h"
-#include "image_cmd.h"
-
-static const char usage[] =
-	"usage: ptboot [COMMAND [OPTIONS]]\n"
-	"  boot    simulate the top-down bootstrap (ptb_boot_run) on the sim backend:\n"
-	"          ptdump, statistics, JSON, an SVG picture, a table image\n"
-	"  dump    list the mappings of a table image (--image FILE)\n"
-	"  check   run the invariant checker on a table image (--image FILE [--platform xen])\n"
-	"  help    this text; 'ptboot COMMAND --help' describes each command's options\n"
-	"  --version  the version of ptboot\n"
-	"With no arguments, ptboot runs the example 'ptboot boot --ram 4G --dump --stats'.\n"
-	"Exit status: 0 ok, 1 the library refused or a check failed, 2 bad input.\n";
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		char *example[] = { "boot", "--ram", "4G", "--dump", "--stats", NULL };
-		return boot_cmd_main(5, example);
-	}
-	const char *cmd = argv[1];
-	if (!strcmp(cmd, "boot"))
-		return boot_cmd_main(argc - 1, argv + 1);
-	if (!strcmp(cmd, "dump") || !strcmp(cmd, "check"))
-		return image_cmd_main(argc - 1, argv + 1, !strcmp(cmd, "check"));
-	if (!strcmp(cmd, "--version")) {
-		printf("ptboot %s\n", PTBOOT_VERSION);
-		return fflush(stdout) || ferror(stdout) ? CLI_FAILED : CLI_OK; /* a failed write is an error */
-	}
-	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
-		return fputs(usage, stdout), CLI_OK;
-	fprintf(stderr, "ptboot: unknown command '%s'\n%s", cmd, usage);
-	return CLI_BAD_INPUT;
+	return cli_main(argc, argv);
 }
