@@ -10,13 +10,13 @@ INC     := -Iinclude -Isrc
 DEBUG   ?= 1
 
 LIB_SRC := $(sort $(wildcard src/format/*.c src/space/*.c src/boot/*.c))
-SIM_SRC := $(sort $(wildcard backends/sim/*.c backends/checked/*.c))
+SIM_SRC := $(sort $(wildcard backends/sim/*.c backends/checked/*.c backends/dump/*.c))
 TSUP_SRC:= $(sort $(wildcard tests/support/*.c))
 TEST_SRC:= $(sort $(wildcard tests/test_*.c))
 TESTS   := $(patsubst tests/%.c,%,$(TEST_SRC))
 
-HOST_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -Ibackends/sim -Ibackends/checked -Itests/support
-ASAN_CFLAGS := $(STD) $(WARN) $(INC) -O1 -g -DPTB_DEBUG=1 -Ibackends/sim -Ibackends/checked -Itests/support \
+HOST_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -Ibackends/sim -Ibackends/checked -Ibackends/dump -Itests/support
+ASAN_CFLAGS := $(STD) $(WARN) $(INC) -O1 -g -DPTB_DEBUG=1 -Ibackends/sim -Ibackends/checked -Ibackends/dump -Itests/support \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FREE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -ffreestanding -nostdlib \
 	-fno-pic -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
@@ -64,7 +64,7 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory check-suites
 
-check-suites: check-free check-host check-asan check-cli check-fuzz check-qemu check-xen check-install check-examples
+check-suites: check-free check-host check-asan check-cli check-core check-fuzz check-qemu check-xen check-install check-examples
 	@echo "make check: all suites passed"
 
 # Mutation testing (slow, not part of check): scripts/mutate lists its

@@ -4,6 +4,7 @@
  *   ptboot boot [options]                     the bootstrap on the sim backend
  *   ptboot dump --image FILE                  the mappings of a table image
  *   ptboot check --image FILE [--platform P]  the invariant checker on it
+ *   ptboot dump|query|check --core FILE ...   the tables of a memory dump
  * With no arguments: the built-in example, `boot --ram 4G --dump --stats`.
  * `ptboot --version`: the library version (PTBOOT_VERSION).
  */
@@ -12,6 +13,7 @@
 #include <ptboot/version.h>
 #include "boot_cmd.h"
 #include "cli.h"
+#include "core_cmd.h"
 #include "image_cmd.h"
 
 static const char usage[] =
@@ -20,6 +22,8 @@ static const char usage[] =
 	"          ptdump, statistics, JSON, an SVG picture, a table image\n"
 	"  dump    list the mappings of a table image (--image FILE)\n"
 	"  check   run the invariant checker on a table image (--image FILE [--platform xen])\n"
+	"  dump|query|check --core FILE   the page tables of a memory dump (an ELF core\n"
+	"          from QEMU's dump-guest-memory, a raw file): see 'ptboot dump --core x --help'\n"
 	"  help    this text; 'ptboot COMMAND --help' describes each command's options\n"
 	"  --version  the version of ptboot\n"
 	"With no arguments, ptboot runs the example 'ptboot boot --ram 4G --dump --stats'.\n"
@@ -34,6 +38,10 @@ int cli_main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "boot"))
 		return boot_cmd_main(argc - 1, argv + 1);
+	bool core = core_cmd_wanted(argc - 1, argv + 1);
+	if (core && (!strcmp(cmd, "dump") || !strcmp(cmd, "query") || !strcmp(cmd, "check")))
+		return core_cmd_main(argc - 1, argv + 1,
+				     !strcmp(cmd, "dump") ? CORE_DUMP : !strcmp(cmd, "query") ? CORE_QUERY : CORE_CHECK);
 	if (!strcmp(cmd, "dump") || !strcmp(cmd, "check"))
 		return image_cmd_main(argc - 1, argv + 1, !strcmp(cmd, "check"));
 	if (!strcmp(cmd, "--version")) {

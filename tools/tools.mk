@@ -19,3 +19,9 @@ check-cli: build/host/ptboot build/asan/ptboot
 # The simulator's example (make demo boots the demo kernels).
 demo-cli: build/host/ptboot
 	@build/host/ptboot boot --ram 4G --dump --stats
+
+# ptboot dump|query|check --core on real dumps of the demo kernel (cached in .cache/dumps).
+.PHONY: check-core
+check-core: build/host/ptboot build/asan/ptboot $(KERNEL_ELF)
+	@tests/core/check-core build/host/ptboot $(KERNEL_ELF)
+	@ASAN_OPTIONS=detect_leaks=1 tests/core/check-core build/asan/ptboot $(KERNEL_ELF)
