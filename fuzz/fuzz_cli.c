@@ -112,9 +112,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		argv[argc++] = !strcmp(t, "@F") ? fpath : !strcmp(t, "@O") ? opath : !strcmp(t, "@D") ? out_dir : t;
 	argv[argc] = NULL;
 	if (cheap(argv, argc, fpath, file, file_len)) {
+		/* Relative output paths the fuzzer makes up land in out_dir,
+		 * never in the tree it runs from (a crash artifact too). */
+		int cwd = open(".", O_RDONLY | O_DIRECTORY);
+		if (cwd < 0 || chdir(out_dir))
+			abort();
 		int rc = cli_main(argc, argv);
 		if (rc < 0 || rc > 3)
 			abort();
+		if (fchdir(cwd))
+			abort();
+		close(cwd);
 	}
 	close(fd);
 	unlink(opath);

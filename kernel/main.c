@@ -134,8 +134,10 @@ static ptb_err_t bootstrap(void)
 				      .image_pa = pa_of(__text_start), .image_len = (uint64_t)(__bss_end - __text_start),
 				      .image_va = (uintptr_t)__text_start };
 	bool gb = cpu_has(0x80000001, 3, 26);
-	/* ptboot.reserve=N uses only N pages of the reserve, ptboot.4k only
-	 * 4K pages: both make steps 5-7 build most tables from mapped RAM. */
+	/* ptboot.reserve=N uses only N pages of the reserve (=min: exactly
+	 * what ptb_boot_reserve_needed asks for, whatever the image's layout),
+	 * ptboot.4k only 4K pages: both make steps 5-7 build most tables from
+	 * mapped RAM. */
 	uint64_t rpages = cmdline_num("ptboot.reserve=", RESERVE_PAGES);
 	unsigned max_leaf = contains(cmdline, "ptboot.4k") ? 1 : gb ? 3 : 2;
 	const struct ptb_format *fmt = la57 ? &ptb_format_x86_64_5level : &ptb_format_x86_64_4level;
@@ -150,6 +152,13 @@ static ptb_err_t bootstrap(void)
 		.direct_map = ptb_va(DIRECT_MAP), .max_leaf_level = max_leaf, .nx = true,
 		.boot_root = boot_root, .boot_root_live = true,
 	};
+	if (contains(cmdline, "ptboot.reserve=min")) {
+		uint64_t need;
+		ptb_err_t err = ptb_boot_reserve_needed(&in, &need);
+		if (err)
+			return err;
+		in.reserve_pages = need;
+	}
 	kprintf("bootstrap: largest page %s, reserve %lu pages at %lx\n", max_leaf == 3 ? "1G" : max_leaf == 2 ? "2M" : "4K",
 		in.reserve_pages, pa_of(reserve));
 	return ptb_boot_run(&boot, &in);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* `ptboot dump|query|check --core FILE`: open a dump, find the root, adopt. */
 #include "core_cmd.h"
+
+#define CORE_MAX_STREAM (1ull << 32) /* a core read from a pipe: 4 GiB at most */
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -11,7 +13,7 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: ptboot dump  --core FILE [--cpu N] [--cr3 PA] [--format F] [--phys-base PA] [--json|--linux]\n"
+	"usage: ptboot dump  --core FILE [--cpu N] [--cr3 PA] [--format F] [--phys-base PA] [--json]\n"
 	"       ptboot query --core FILE [options] VA...\n"
 	"       ptboot check --core FILE [options] [--json]\n"
 	"The page tables of a machine ptboot did not build, read from a memory dump:\n"
@@ -22,7 +24,7 @@ static const char usage[] =
 	"  --cr3 PA      the root instead (PCID and flag bits are masked as the CPU does)\n"
 	"  --format F    4level, 5level or pae instead of what CR4 (LA57, PAE) and the\n"
 	"                mode (CS.L or a descriptor table above 4G: long mode) say\n"
-	"  --json        JSON output; --linux (dump) lines like Linux's ptdump\n"
+	"  --json        JSON output\n"
 	"dump lists the mappings (va range, size, page size, RW, NX, user, global, PAT\n"
 	"cache type, pa); query walks each VA level by level (each table's pa and\n"
 	"entry) and its translation; check runs the invariant checker (reserved bits,\n"
@@ -35,7 +37,7 @@ static const char usage[] =
 struct core_opts {
 	const char *path;
 	uint64_t cpu, cr3, phys_base;
-	bool have_cr3, have_phys_base, json, linux_mode;
+	bool have_cr3, have_phys_base, json;
 	const struct ptb_format *format;
 };
 
@@ -58,7 +60,7 @@ static int parse_options(struct core_opts *o, int *argc, char **argv, const char
 {
 	static const struct option opts[] = {
 		{ "core", 1, 0, 'c' }, { "cpu", 1, 0, 'n' }, { "cr3", 1, 0, 'r' }, { "format", 1, 0, 'f' },
-		{ "phys-base", 1, 0, 'b' }, { "json", 0, 0, 'j' }, { "linux", 0, 0, 'l' },
+		{ "phys-base", 1, 0, 'b' }, { "json", 0, 0, 'j' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	*o = (struct core_opts){ 0 };
@@ -80,8 +82,6 @@ static int parse_options(struct core_opts *o, int *argc, char **argv, const char
 			ok = (o->format = format_named(optarg)) != NULL;
 		else if (c == 'j')
 			o->json = true;
-		else if (c == 'l')
-			o->linux_mode = true;
 		else
 			return cli_bad_input(cmd, "bad option '%s'", argv[optind - 1]);
 		if (!ok)
@@ -89,10 +89,6 @@ static int parse_options(struct core_opts *o, int *argc, char **argv, const char
 	}
 	if (!o->path)
 		return cli_bad_input(cmd, "--core FILE is required");
-	if (o->json && o->linux_mode)
-		return cli_bad_input(cmd, "--json and --linux exclude each other");
-	if (o->linux_mode && strcmp(cmd, "dump"))
-		return cli_bad_input(cmd, "--linux is for dump only");
 	return -1;
 }
 
@@ -114,7 +110,7 @@ static uint8_t *map_file(const char *path, size_t *len, bool *mapped)
 		return p;
 	}
 	close(fd);
-	return cli_read_file(path, len);
+	return cli_read_file(path, CORE_MAX_STREAM, len); /* a pipe: read bounded */
 }
 
 /* Long mode, from what QEMU's note holds (it has no EFER): a 64-bit code
@@ -226,7 +222,7 @@ int core_cmd_main(int argc, char **argv, enum core_what what)
 	struct core_view *v = calloc(1, sizeof(*v));
 	rc = v ? open_view(v, &o, cmd, buf, len) : CLI_FAILED;
 	if (rc < 0 && what == CORE_DUMP)
-		rc = core_print_dump(stdout, v, o.json, o.linux_mode);
+		rc = core_print_dump(stdout, v, o.json);
 	else if (rc < 0 && what == CORE_QUERY)
 		rc = core_print_query(stdout, v, argv + optind, argc - optind, o.json);
 	else if (rc < 0)

@@ -30,9 +30,8 @@ bool core_cmd_wanted(int argc, char **argv);
 int core_cmd_main(int argc, char **argv, enum core_what what);
 
 /* Output (core_print.c); each returns the exit status. */
-int core_print_dump(FILE *f, struct core_view *v, bool json, bool linux_mode);
+int core_print_dump(FILE *f, struct core_view *v, bool json);
 int core_print_query(FILE *f, struct core_view *v, char **vas, int nvas, bool json);
 int core_print_check(FILE *f, struct core_view *v, bool json);
-int core_print_linux(FILE *f, struct core_view *v);
 
 #endif

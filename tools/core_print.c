@@ -48,10 +48,8 @@ static bool json_range(void *arg, const struct ptb_range *r)
 	return true;
 }
 
-int core_print_dump(FILE *f, struct core_view *v, bool json, bool linux_mode)
+int core_print_dump(FILE *f, struct core_view *v, bool json)
 {
-	if (linux_mode)
-		return core_print_linux(f, v);
 	if (!json) {
 		header(f, v, false);
 		return dump_space(f, &v->space) ? CLI_BAD_INPUT : CLI_OK;

@@ -169,7 +169,9 @@ struct ptb_backend_ops {
 	 * flush: invalidate TLB entries for [va, va + len), or all (incl.
 	 * global) when len == 0.
 	 * Pre: entries for the range were changed or removed since they were
-	 *   last flushed.  Post: no stale translation of the range remains.
+	 *   last flushed; va is 4 KiB aligned and len a multiple of 4 KiB
+	 *   (a backend may count pages as len / 4096).
+	 * Post: no stale translation of the range remains.
 	 * Must not: fail.
 	 */
 	void (*flush)(void *ctx, ptb_va_t va, uint64_t len);

@@ -203,6 +203,7 @@ void txn_write(struct txn *t, ptb_pa_t tpa, uint64_t *tbl, unsigned level, unsig
 
 void txn_changed(struct txn *t, uint64_t lo, uint64_t hi)
 {
+	PTB_ASSERT(!(lo & (PTB_PAGE_SIZE - 1)) && !((hi + 1) & (PTB_PAGE_SIZE - 1)));
 	if (lo < t->flush_lo)
 		t->flush_lo = lo;
 	if (hi > t->flush_hi)
