@@ -366,6 +366,56 @@ static void test_share_kernel_half(void **state)
 	fx_free(k);
 }
 
+/* Below an imported slot the importer only reads: every change there is
+ * refused before anything is written, whether the importer is sealed or
+ * not and the exporter active or not (an unmap in the importer used to
+ * store into the exporter's sealed tables and free them). */
+static void test_importer_only_reads(void **state)
+{
+	(void)state;
+	const uint64_t kva = 0xffffffff80000000ull, slot = 512 * GiB, slot_base = kva & ~(slot - 1);
+	for (int combo = 0; combo < 4; combo++) {
+		bool importer_sealed = combo & 1, exporter_active = combo & 2;
+		struct fx *k = fx4(2);
+		assert_int_equal(ptb_space_map(&k->s, ptb_va(kva), ptb_pa(16 * MiB), 4 * MiB + 8192,
+					       PTB_ATTR_EXEC, 0), PTB_OK);
+		assert_int_equal(ptb_space_seal(&k->s), PTB_OK);
+		if (exporter_active)
+			assert_int_equal(ptb_space_activate(&k->s), PTB_OK);
+		struct ptb_space u;
+		struct ptb_space_config cfg = { .format = &ptb_format_x86_64_4level,
+						.backend = ptb_checked_backend(&k->chk),
+						.max_leaf_level = 2, .flags = PTB_SPACE_NX };
+		assert_int_equal(ptb_space_create(&u, &cfg), PTB_OK);
+		if (importer_sealed)
+			assert_int_equal(ptb_space_seal(&u), PTB_OK);
+		assert_int_equal(ptb_space_share(&u, &k->s, ptb_va(slot_base), slot), PTB_OK);
+		struct rw_tree ut = { k->sim, RW_4LEVEL, u.root.raw, 0, 0 };
+		uint64_t kh = refwalk_hash(&k->tree), uh = refwalk_hash(&ut), before = pages(k);
+		struct ptb_cursor c;
+		assert_int_equal(ptb_space_map(&u, ptb_va(kva + 64 * MiB), ptb_pa(0), 4096, 0, 0), PTB_E_RESERVED);
+		assert_int_equal(ptb_space_unmap(&u, ptb_va(kva), 4096), PTB_E_RESERVED);
+		assert_int_equal(ptb_space_unmap(&u, ptb_va(slot_base), slot), PTB_E_RESERVED);
+		assert_int_equal(ptb_space_unmap(&u, ptb_va(slot_base - slot), 2 * slot), PTB_E_RESERVED);
+		assert_int_equal(ptb_space_protect(&u, ptb_va(kva + 4 * MiB), 4096, 0), PTB_E_RESERVED);
+		assert_int_equal(ptb_cursor_hold(&c, &u, ptb_va(kva + 64 * MiB), 1), PTB_E_RESERVED);
+		assert_int_equal(ptb_cursor_release(&c, &u, ptb_va(kva + 4 * MiB)), PTB_E_RESERVED);
+		assert_int_equal(refwalk_hash(&k->tree), kh);
+		assert_int_equal(refwalk_hash(&ut), uh);
+		assert_int_equal(pages(k), before);
+		/* reads see the exporter's tables, and its changes */
+		struct ptb_mapping m;
+		assert_int_equal(ptb_space_query(&u, ptb_va(kva + 4 * MiB + 4096), &m), PTB_OK);
+		assert_int_equal(m.pa.raw, 16 * MiB + 4 * MiB + 4096);
+		assert_int_equal(ptb_space_unmap(&k->s, ptb_va(kva + 4 * MiB), 8192), PTB_OK);
+		assert_int_equal(ptb_space_query(&u, ptb_va(kva + 4 * MiB + 4096), &m), PTB_E_NOTMAPPED);
+		/* the importer's own slots stay its own */
+		assert_int_equal(ptb_space_map(&u, ptb_va(0x400000), ptb_pa(0), 4096, 0, 0), PTB_OK);
+		assert_int_equal(ptb_space_destroy(&u), PTB_OK);
+		fx_free(k);
+	}
+}
+
 struct range_log {
 	struct ptb_range r[16];
 	int n;
@@ -742,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_unmap_frees_exactly_the_empty_tables),
 		cmocka_unit_test(test_cursor),
 		cmocka_unit_test(test_share_kernel_half),
+		cmocka_unit_test(test_importer_only_reads),
 		cmocka_unit_test(test_ranges_coalesce),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_all_or_nothing),

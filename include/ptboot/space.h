@@ -223,7 +223,9 @@ PTB_MUST_CHECK ptb_err_t ptb_space_ranges(const struct ptb_space *s, ptb_range_f
  *   sealed if dst is.
  * Post: dst's slots point at src's tables (written through write_live when
  *   dst is sealed); the slots are marked imported in dst and exported in
- *   src, and neither frees those tables.
+ *   src, and neither frees those tables.  Below an imported slot dst only
+ *   reads: map, unmap, protect, cursor hold and release of a va there are
+ *   PTB_E_RESERVED (change the mapping through src: dst sees it).
  * On error: PTB_E_ALIGN (not root-slot aligned), PTB_E_NOTMAPPED (a src
  *   slot is empty or a leaf), PTB_E_CONFLICT (a dst slot is in use),
  *   PTB_E_INVAL (formats differ, src unsealed but dst sealed), PTB_E_REFUSED;

@@ -55,7 +55,8 @@ typedef enum ptb_err {
 	PTB_E_NOMEM,      /* the backend had no table page to give */
 	PTB_E_REFUSED,    /* the platform (hook) refused the operation */
 	PTB_E_NOTMAPPED,  /* nothing is mapped at the address */
-	PTB_E_RESERVED,   /* va lies in slots the platform reserves (Xen 256-271) */
+	PTB_E_RESERVED,   /* va lies in root slots the space does not own: the
+			     platform's (Xen 256-271) or imported from another space */
 	PTB_E_NOTTABLE,   /* the page given as a table is not a valid table */
 	PTB_E_MEMMAP,     /* malformed memory map (overlap, unsorted, ...) */
 	PTB_E_IMAGE,      /* malformed table image */

@@ -15,7 +15,7 @@ const char *ptb_strerror(ptb_err_t err)
 		[PTB_E_NOMEM] = "out of table pages",
 		[PTB_E_REFUSED] = "refused by the platform",
 		[PTB_E_NOTMAPPED] = "not mapped",
-		[PTB_E_RESERVED] = "address reserved by the platform",
+		[PTB_E_RESERVED] = "address in root slots the space does not own (platform or imported)",
 		[PTB_E_NOTTABLE] = "not a valid page table",
 		[PTB_E_MEMMAP] = "malformed memory map",
 		[PTB_E_IMAGE] = "malformed table image",

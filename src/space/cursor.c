@@ -85,6 +85,9 @@ ptb_err_t ptb_cursor_release(struct ptb_cursor *c, struct ptb_space *s, ptb_va_t
 {
 	if (!space_writable(s))
 		return PTB_E_INVAL;
+	if (ptb_format_va_ok(s->enc.format, va) &&
+	    slot_bit(s->imported, space_index(s, s->root_level, va.raw)))
+		return PTB_E_RESERVED; /* the tables below belong to the exporter */
 	ptb_err_t err = ptb_cursor_inspect(c, s, va, NULL);
 	if (err)
 		return err;

@@ -74,8 +74,8 @@ ptb_err_t space_check_range(const struct ptb_space *s, uint64_t va, uint64_t len
 	}
 	unsigned root = s->root_level;
 	for (unsigned i = space_index(s, root, va);; i++) {
-		if (slot_bit(s->reserved, i))
-			return PTB_E_RESERVED;
+		if (slot_bit(s->reserved, i) || slot_bit(s->imported, i))
+			return PTB_E_RESERVED; /* the platform's, or another space's */
 		if (i == space_index(s, root, last))
 			break;
 	}
