@@ -44,12 +44,18 @@ static uint64_t ram_top(const struct machine *m)
 	return top;
 }
 
+/* Whether [pa, pa+len) is whole pages of RAM (touching RAM ranges merged). */
 static bool usable(const struct machine *m, uint64_t pa, uint64_t len)
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const struct ptb_mem_range *r = &m->map[i];
-		uint64_t lo = (r->base + 4095) & ~4095ull, hi = (r->base + r->len) & ~4095ull;
-		if (r->type == PTB_MEM_RAM && pa >= lo && pa + len <= hi)
+		if (r->type != PTB_MEM_RAM)
+			continue;
+		uint64_t end = r->base + r->len;
+		while (i + 1 < m->n && m->map[i + 1].type == PTB_MEM_RAM && m->map[i + 1].base == end)
+			end += m->map[++i].len;
+		uint64_t lo = (r->base + 4095) & ~4095ull, hi = end & ~4095ull;
+		if (pa >= lo && pa + len <= hi)
 			return true;
 	}
 	return false;
@@ -363,6 +369,13 @@ static const struct machine machines[] = {
 	  4, 3, false, 16 * MiB, 0xff11000000000000ull, 0xffffffff80000000ull },
 	{ "PAE", &ptb_format_pae, RW_PAE,
 	  { PC_LOW, { 0x100000, 0x2ff00000, PTB_MEM_RAM } }, 3, 2, false, 16 * MiB, 0xc0000000ull, 0x80000000ull },
+	/* RAM from 2M that starts as two touching ranges (a 2M page spans
+	 * them), and a range starting one byte past a page boundary and ending
+	 * mid-page: only whole pages are mapped. */
+	{ "touching and unaligned RAM ranges", &ptb_format_x86_64_4level, RW_4LEVEL,
+	  { { 0x200000, 0x100000, PTB_MEM_RAM }, { 0x300000, 0x3fd00000, PTB_MEM_RAM },
+	    { 0x40000000, 0x1, PTB_MEM_RESERVED }, { 0x40000001, 0x800007ff, PTB_MEM_RAM } },
+	  4, 2, false, 16 * MiB, DM, KBASE },
 	{ "Xen rules, 4K only, adopted boot tree", &ptb_format_x86_64_4level, RW_4LEVEL,
 	  { { 0, 768 * MiB + 0x7000, PTB_MEM_RAM } }, 1, 3, true, 2 * MiB, DM, KBASE },
 };
@@ -400,6 +413,119 @@ static void test_bad_memory_maps(void **state)
 	free(w);
 }
 
+/* The platform's hooks with one refusal: the `refuse_seal`-th seal call or
+ * the `refuse_activate`-th activate call (1 = the first) returns
+ * PTB_E_REFUSED having done nothing, as backend.h allows. */
+struct refusing {
+	struct ptb_backend inner;
+	struct ptb_backend_ops ops;
+	unsigned refuse_seal, refuse_activate, seals, activates;
+};
+
+static ptb_err_t refusing_seal(void *ctx, const struct ptb_table_ref *t, size_t n, size_t *done)
+{
+	struct refusing *r = ctx;
+	if (++r->seals == r->refuse_seal) {
+		*done = 0;
+		return PTB_E_REFUSED;
+	}
+	return r->inner.ops->seal(r->inner.ctx, t, n, done);
+}
+
+static ptb_err_t refusing_activate(void *ctx, ptb_pa_t root, unsigned level)
+{
+	struct refusing *r = ctx;
+	if (++r->activates == r->refuse_activate)
+		return PTB_E_REFUSED;
+	return r->inner.ops->activate(r->inner.ctx, root, level);
+}
+
+#define FORWARD(name, ret, params, args) \
+	static ret refusing_##name params { struct refusing *r = ctx; return r->inner.ops->name args; }
+FORWARD(alloc_table, ptb_err_t, (void *ctx, unsigned level, ptb_pa_t *pa), (r->inner.ctx, level, pa))
+FORWARD(table_ptr, uint64_t *, (void *ctx, ptb_pa_t pa), (r->inner.ctx, pa))
+FORWARD(frames_of, ptb_err_t, (void *ctx, ptb_pa_t pa, size_t n, ptb_frame_t *out), (r->inner.ctx, pa, n, out))
+FORWARD(pa_of, ptb_err_t, (void *ctx, ptb_frame_t fr, ptb_pa_t *pa), (r->inner.ctx, fr, pa))
+FORWARD(retire, ptb_err_t, (void *ctx, const struct ptb_table_ref *t, size_t n, size_t *done),
+	(r->inner.ctx, t, n, done))
+FORWARD(write_live, ptb_err_t, (void *ctx, const struct ptb_live_write *w, size_t n, size_t *done),
+	(r->inner.ctx, w, n, done))
+static void refusing_free_table(void *ctx, ptb_pa_t pa, unsigned level)
+{
+	struct refusing *r = ctx;
+	r->inner.ops->free_table(r->inner.ctx, pa, level);
+}
+static void refusing_flush(void *ctx, ptb_va_t va, uint64_t len)
+{
+	struct refusing *r = ctx;
+	r->inner.ops->flush(r->inner.ctx, va, len);
+}
+
+static struct ptb_backend refusing_backend(struct refusing *r, struct ptb_backend inner)
+{
+	r->inner = inner;
+	r->ops = (struct ptb_backend_ops){
+		.flags = inner.ops->flags, .alloc_table = refusing_alloc_table,
+		.free_table = refusing_free_table, .table_ptr = refusing_table_ptr,
+		.frames_of = refusing_frames_of, .pa_of = refusing_pa_of, .seal = refusing_seal,
+		.retire = refusing_retire, .write_live = refusing_write_live,
+		.activate = refusing_activate, .flush = refusing_flush,
+	};
+	return (struct ptb_backend){ &r->ops, r };
+}
+
+/*
+ * A hook refusal before the switch (the step-3 seal, or the activate):
+ * PTB_E_REFUSED, everything undone (every reserve page given back, nothing
+ * left sealed, the boot tree still active), and the same input then boots.
+ */
+static void refused_before_switch(const struct machine *m, unsigned seal, unsigned activate)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	world_init(w, m, 64);
+	struct refusing r = { .refuse_seal = seal, .refuse_activate = activate };
+	struct ptb_backend plain = w->in.backend;
+	ptb_pa_t root_before = ptb_sim_active_root(w->sim);
+	uint64_t pages = ptb_sim_stats(w->sim)->pages_allocated;
+	w->in.backend = refusing_backend(&r, plain);
+	assert_int_equal(ptb_boot_run(&boot, &w->in), PTB_E_REFUSED);
+	assert_true(seal ? r.seals == seal : r.activates == activate);
+	const struct ptb_sim_stats *st = ptb_sim_stats(w->sim);
+	assert_int_equal(boot.stats.reserve_used, 0);
+	assert_int_equal(boot.reserve_left, w->in.reserve_pages);
+	assert_int_equal(boot.stats.ram_tables, 0);
+	assert_int_equal(ptb_sim_active_root(w->sim).raw, root_before.raw);
+	assert_int_equal(st->pages_allocated, pages);
+	assert_int_equal(st->rw_to_ro, st->ro_to_rw); /* whatever was sealed was retired */
+	assert_int_equal(st->calls[PTB_SIM_FLUSH], 0);
+	for (uint64_t p = w->in.reserve_pa.raw; p < w->in.reserve_pa.raw + 64 * 4096; p += 4096)
+		assert_false(ptb_sim_is_sealed(w->sim, ptb_pa(p)));
+	if (m->xen)
+		assert_true(ptb_sim_verify_sealed(w->sim));
+	w->in.backend = plain;
+	ptb_sim_reset_stats(w->sim);
+	ptb_err_t err = ptb_boot_run(&boot, &w->in);
+	if (err)
+		fail_msg("%s: after a refusal: %s (%s)", m->name, ptb_strerror(err), ptb_sim_stats(w->sim)->last_refusal);
+	verify(w, true);
+	ptb_sim_delete(w->sim);
+	free(w);
+}
+
+static void test_refused_seal_before_switch(void **state)
+{
+	(void)state;
+	refused_before_switch(&machines[0], 1, 0);
+	refused_before_switch(&machines[7], 1, 0);
+}
+
+static void test_refused_activate(void **state)
+{
+	(void)state;
+	refused_before_switch(&machines[0], 0, 1);
+	refused_before_switch(&machines[7], 0, 1);
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[16];
@@ -407,5 +533,7 @@ int main(void)
 	for (size_t i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
 		tests[n++] = (struct CMUnitTest){ machines[i].name, test_machine, NULL, NULL, (void *)&machines[i] };
 	tests[n++] = (struct CMUnitTest){ "bad memory maps", test_bad_memory_maps, NULL, NULL, NULL };
+	tests[n++] = (struct CMUnitTest){ "seal refused before the switch", test_refused_seal_before_switch, NULL, NULL, NULL };
+	tests[n++] = (struct CMUnitTest){ "activate refused", test_refused_activate, NULL, NULL, NULL };
 	return _cmocka_run_group_tests("bootstrap", tests, n, NULL, NULL);
 }
