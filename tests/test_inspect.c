@@ -109,7 +109,7 @@ static struct ptb_space_config cfg_of(struct dump *d, unsigned flags)
 
 struct findings {
 	unsigned n, stop_after;
-	unsigned rule[16];
+	unsigned rule[16], level[16];
 	uint64_t va[16], len[16];
 };
 
@@ -120,6 +120,7 @@ static bool on_finding(void *arg, const struct ptb_check_report *r)
 		f->rule[f->n] = r->rule;
 		f->va[f->n] = r->va.raw;
 		f->len[f->n] = r->len;
+		f->level[f->n] = r->level;
 	}
 	f->n++;
 	return f->n != f->stop_after;
@@ -197,21 +198,25 @@ static void test_inspect_reports_every_finding(void **state)
 	assert_int_equal(ptb_space_adopt(&s, &insp, ptb_pa(4096), false), PTB_OK);
 	struct findings f = { 0 };
 	assert_int_equal(check_all(&s, &f), PTB_E_NOTTABLE);
-	/* the shared L2 also makes its L1 reachable twice; the rest in va order */
-	assert_int_equal(f.n, 6);
-	assert_int_equal(f.rule[0], PTB_CHECK_NO_SHARED_TABLE);
-	assert_int_equal(f.rule[1], PTB_CHECK_NO_SHARED_TABLE);
-	assert_int_equal(f.rule[2], PTB_CHECK_L1TF);
-	assert_int_equal(f.va[2], 9 * 4096);
-	assert_int_equal(f.len[2], 4096);
-	assert_int_equal(f.rule[3], PTB_CHECK_L1TF);          /* again through the 3G alias */
-	assert_int_equal(f.va[3], 3 * GiB + 9 * 4096);
-	assert_int_equal(f.rule[4], PTB_CHECK_TABLE_IN_MEMORY);
-	assert_int_equal(f.va[4], 5 * GiB);
-	assert_int_equal(f.len[4], GiB);
-	assert_int_equal(f.rule[5], PTB_CHECK_RESERVED_BITS);
-	assert_int_equal(f.va[5], 512 * GiB);
-	assert_int_equal(f.len[5], 512 * GiB);
+	/* in va order; each link into the shared L2, and into its L1 (reached
+	 * twice through it), is a finding at the link's own va */
+	static const struct { unsigned rule; uint64_t va, len; unsigned level; } want[] = {
+		{ PTB_CHECK_NO_SHARED_TABLE, 0, GiB, 3 },
+		{ PTB_CHECK_NO_SHARED_TABLE, 0, 2 * MiB, 2 },
+		{ PTB_CHECK_L1TF, 9 * 4096, 4096, 1 },
+		{ PTB_CHECK_NO_SHARED_TABLE, 3 * GiB, GiB, 3 },
+		{ PTB_CHECK_NO_SHARED_TABLE, 3 * GiB, 2 * MiB, 2 },
+		{ PTB_CHECK_L1TF, 3 * GiB + 9 * 4096, 4096, 1 },
+		{ PTB_CHECK_TABLE_IN_MEMORY, 5 * GiB, GiB, 3 },
+		{ PTB_CHECK_RESERVED_BITS, 512 * GiB, 512 * GiB, 4 },
+	};
+	assert_int_equal(f.n, sizeof(want) / sizeof(want[0]));
+	for (unsigned i = 0; i < f.n; i++) {
+		assert_int_equal(f.rule[i], want[i].rule);
+		assert_int_equal(f.va[i], want[i].va);
+		assert_int_equal(f.len[i], want[i].len);
+		assert_int_equal(f.level[i], want[i].level);
+	}
 	/* the callback can stop the walk */
 	struct findings g = { .stop_after = 3 };
 	assert_int_equal(check_all(&s, &g), PTB_E_NOTTABLE);
@@ -265,6 +270,11 @@ static void test_inspect_self_link(void **state)
 	assert_int_equal(check_all(&s, &f), PTB_E_NOTTABLE);
 	assert_true(f.n >= 1);
 	assert_int_equal(f.rule[0], PTB_CHECK_NO_SHARED_TABLE);
+	bool self = false; /* the recursive slot itself is named */
+	for (unsigned i = 0; i < f.n && i < 16; i++)
+		self |= f.rule[i] == PTB_CHECK_NO_SHARED_TABLE && f.level[i] == 4 &&
+			f.va[i] == 0xffffff8000000000ull;
+	assert_true(self);
 	/* as the CPU walks it: through the recursive slot the L4 reads as an L3,
 	 * the L3 as an L2, the L2 as an L1, so va 0xffffff8000000000 maps the L1
 	 * table page itself */

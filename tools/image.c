@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "image.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,32 +217,76 @@ static void img_no_flush(void *ctx, ptb_va_t va, uint64_t len)
 	(void)ctx, (void)va, (void)len;
 }
 
-/* Every page reachable once, from the root, at one level: a tree.  A
- * malformed image could otherwise make a walk revisit pages exponentially. */
-static ptb_err_t check_tree(struct image *img, uint64_t pa, unsigned level, uint8_t *seen, const char **why)
+/* A walk visits a table once per path to it.  A tree links each table once;
+ * an inspected image may link some twice (the checker reports those), but
+ * one built to blow walks up exponentially is refused: its table visits,
+ * counted level by level, must stay within this many beyond its pages. */
+#define IMAGE_EXTRA_VISITS (1ull << 16)
+
+static ptb_err_t bad_entry(struct image *img, const char **why, uint64_t table, unsigned index,
+			   unsigned level, uint64_t e, const char *what)
 {
-	long i = page_index(img, pa);
-	if (i < 0)
-		return bad(why, "an entry links a page that is not in the image");
-	if (seen[i])
-		return bad(why, "a table is linked twice (not a tree)");
-	seen[i] = 1;
-	if (level == 1)
-		return PTB_OK;
+	snprintf(img->why_buf, sizeof(img->why_buf),
+		 "the entry at index %u of the level-%u table at 0x%llx (0x%llx) %s", index, level,
+		 (unsigned long long)table, (unsigned long long)e, what);
+	*why = img->why_buf;
+	return PTB_E_IMAGE;
+}
+
+/* One table's entries: a link must reach a page of the image, a leaf's frame
+ * must have a pfn pair (when the image has pairs); links add paths[i] to
+ * the child's count of paths one level down. */
+static ptb_err_t check_table(struct image *img, long i, unsigned level, const uint64_t *paths,
+			     uint64_t *below, const char **why)
+{
+	const struct ptb_encoding enc = { img->format, &ptb_pat_default, true };
 	const uint64_t *t = (const uint64_t *)(img->pages + 4096ull * (uint64_t)i);
-	unsigned n = img->format->entries[level];
-	for (unsigned k = 0; k < n; k++) {
-		uint64_t e = t[k];
-		if (!(e & 1) || (e & 0x80))
+	for (unsigned k = 0; k < img->format->entries[level]; k++) {
+		struct ptb_entry_info info;
+		ptb_format_decode(&enc, level, t[k], &info);
+		ptb_pa_t pa = ptb_pfn_to_pa(info.frame.raw);
+		if (!info.present || !ptb_format_entry_valid(img->format, level, t[k]))
+			continue; /* not followed by the library: the checker's to report */
+		if (img->npairs && img_pa_of(img, info.frame, &pa))
+			return bad_entry(img, why, img->page_pa[i], k, level, t[k],
+					 "holds a frame with no pfn pair");
+		if (info.leaf || level == 1)
 			continue;
-		ptb_pa_t child = ptb_pa(e & 0x000ffffffffff000ull);
-		if (img->npairs && img_pa_of(img, ptb_frame(child.raw >> 12), &child))
-			return bad(why, "an entry holds a frame with no pfn");
-		ptb_err_t err = check_tree(img, child.raw, level - 1, seen, why);
-		if (err)
-			return err;
+		long c = page_index(img, pa.raw);
+		if (c < 0)
+			return bad_entry(img, why, img->page_pa[i], k, level, t[k],
+					 "links a page that is not in the image");
+		below[c] = below[c] + paths[i] < below[c] ? UINT64_MAX : below[c] + paths[i];
 	}
 	return PTB_OK;
+}
+
+/* Level by level from the root: every entry checked once per (page, level),
+ * and the table visits of a full walk counted without walking. */
+static ptb_err_t check_links(struct image *img, const char **why)
+{
+	uint64_t *paths = calloc(img->npages, sizeof(*paths));
+	uint64_t *below = calloc(img->npages, sizeof(*below));
+	ptb_err_t err = paths && below ? PTB_OK : bad(why, "out of memory");
+	uint64_t visits = 1, budget = img->npages + IMAGE_EXTRA_VISITS;
+	if (!err)
+		paths[page_index(img, img->root)] = 1;
+	for (unsigned level = img->format->levels; !err && level >= 1; level--) {
+		for (uint64_t i = 0; !err && i < img->npages; i++)
+			if (paths[i])
+				err = check_table(img, (long)i, level, paths, below, why);
+		for (uint64_t i = 0; i < img->npages; i++) {
+			visits = visits + below[i] < visits ? UINT64_MAX : visits + below[i];
+			paths[i] = below[i];
+			below[i] = 0;
+		}
+		if (!err && visits > budget)
+			err = bad(why, "tables are linked so often that a walk would not end");
+	}
+	img->visits = visits;
+	free(paths);
+	free(below);
+	return err;
 }
 
 const uint64_t *image_table(const struct image *img, uint64_t pa)
@@ -254,11 +299,7 @@ const uint64_t *image_table(const struct image *img, uint64_t pa)
  * is there, and `check --platform xen` reports a reserved slot in use. */
 ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const char **why)
 {
-	uint8_t *seen = calloc(img->npages, 1);
-	if (!seen)
-		return bad(why, "out of memory");
-	ptb_err_t err = check_tree(img, img->root, img->format->levels, seen, why);
-	free(seen);
+	ptb_err_t err = check_links(img, why);
 	if (err)
 		return err;
 	img->ops = (struct ptb_backend_ops){
@@ -268,7 +309,8 @@ ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const ch
 		.write_live = img_no_write, .activate = img_no_activate, .flush = img_no_flush,
 	};
 	struct ptb_space_config cfg = { .format = img->format, .backend = { &img->ops, img },
-					.max_leaf_level = img->format->leaf_levels & 8 ? 3 : 2, .flags = PTB_SPACE_NX,
+					.max_leaf_level = img->format->leaf_levels & 8 ? 3 : 2,
+					.flags = PTB_SPACE_NX | PTB_SPACE_INSPECT,
 					.pat = xen ? &ptb_pat_xen : NULL };
 	err = ptb_space_adopt(s, &cfg, ptb_pa(img->root), true);
 	if (err)

@@ -23,6 +23,8 @@ struct image {
 	uint8_t *pages;              /* npages * 4096, in page_pa order */
 	uint64_t *pair_frame, *pair_pfn; /* sorted by frame */
 	bool missing;                /* a walk reached a page not in the image */
+	uint64_t visits;             /* tables a full walk visits (paths to them) */
+	char why_buf[160];           /* a message naming an entry */
 	struct ptb_backend_ops ops;
 };
 
@@ -42,8 +44,11 @@ void image_free(struct image *img);
 /* The 512 entries of the image's table page at pa, or NULL when absent. */
 const uint64_t *image_table(const struct image *img, uint64_t pa);
 
-/* Adopt the image's tree as a space (after checking it is a tree), every
- * root slot included; xen: Xen's PAT. */
+/* Adopt the image's tree as a space to inspect (PTB_SPACE_INSPECT: its
+ * rules are the checker's to report), every root slot included; xen: Xen's
+ * PAT.  PTB_E_IMAGE with *why (naming the entry) when a link reaches a page
+ * the image lacks, a frame has no pfn pair, or links repeat so often that
+ * walks would not end. */
 ptb_err_t image_space(struct image *img, struct ptb_space *s, bool xen, const char **why);
 
 #endif

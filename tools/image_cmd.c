@@ -19,6 +19,7 @@ const char image_cmd_usage[] =
 	"a tree (no table linked twice); with --platform xen also: no table page mapped\n"
 	"writable, 4K leaves only, a 4-level tree, L4 slots 256-271 left to Xen (a slot\n"
 	"in use is a FAIL with its slot and va), Xen's PAT.  dump shows every slot.\n"
+	"Every broken rule is a line 'FAIL: <rule> at va A-B (level L, entry E)'.\n"
 	"Image format (little-endian), as 'boot --image FILE' writes it:\n"
 	"  8 bytes \"PTBIMG\" 0x00 0x01; u32 format (1 4-level, 2 5-level, 3 PAE);\n"
 	"  u32 N table pages; u64 root pa; u64 M pfn->frame pairs (0: frames are pfns);\n"
@@ -100,28 +101,45 @@ static unsigned xen_slots(const struct image *img)
 	return n;
 }
 
+/* Findings printed in full; beyond this, only counted (a dump of a badly
+ * broken tree would otherwise print a line per entry). */
+#define CHECK_MAX_PRINTED 1000
+
+static bool print_finding(void *arg, const struct ptb_check_report *f)
+{
+	(void)arg;
+	if (f->findings > CHECK_MAX_PRINTED)
+		return true;
+	unsigned long long va = f->va.raw;
+	printf("FAIL: %s at va 0x%llx-0x%llx (level %u, entry 0x%llx)\n", ptb_check_rule_name(f->rule),
+	       va, va + (f->len - 1), f->level, (unsigned long long)f->entry);
+	return true;
+}
+
 static int check(const struct image *img, const struct ptb_space *s, bool xen)
 {
 	unsigned slots = xen ? xen_slots(img) : 0;
-	ptb_pa_t *scratch = calloc(img->npages + 1, sizeof(ptb_pa_t));
+	ptb_pa_t *scratch = calloc(img->visits, sizeof(ptb_pa_t)); /* a slot per path */
 	struct ptb_check_policy pol = {
 		.rules = PTB_CHECK_ALL & ~(xen ? 0u : PTB_CHECK_TABLE_RO),
-		.max_leaf_level = xen ? 1 : 3, .scratch = scratch, .scratch_len = img->npages + 1,
+		.max_leaf_level = xen ? 1 : 3, .scratch = scratch, .scratch_len = img->visits,
+		.on_finding = print_finding,
 	};
 	struct ptb_check_report rep;
 	ptb_err_t err = scratch ? ptb_space_check(s, &pol, &rep) : PTB_E_NOMEM;
 	free(scratch);
-	if (err == PTB_OK && slots)
+	if (err && err != PTB_E_NOTTABLE) {
+		fprintf(stderr, "ptboot check: %s\n", ptb_strerror(err));
 		return CLI_FAILED;
-	if (err == PTB_OK) {
-		printf("ok: %llu tables, %llu leaves, every rule holds\n", (unsigned long long)rep.tables,
-		       (unsigned long long)rep.leaves);
-		return CLI_OK;
 	}
-	printf("FAIL: %s at va 0x%llx (level %u, entry 0x%llx)\n",
-	       err == PTB_E_NOTTABLE ? ptb_check_rule_name(rep.rule) : ptb_strerror(err),
-	       (unsigned long long)rep.va.raw, rep.level, (unsigned long long)rep.entry);
-	return CLI_FAILED;
+	if (rep.findings > CHECK_MAX_PRINTED)
+		printf("FAIL: %llu findings in all, the first %u printed\n",
+		       (unsigned long long)rep.findings, CHECK_MAX_PRINTED);
+	if (err || slots)
+		return CLI_FAILED;
+	printf("ok: %llu tables, %llu leaves, every rule holds\n", (unsigned long long)rep.tables,
+	       (unsigned long long)rep.leaves);
+	return CLI_OK;
 }
 
 int image_cmd_main(int argc, char **argv, bool want_check)

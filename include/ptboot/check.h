@@ -42,9 +42,10 @@ struct ptb_check_policy {
 struct ptb_check_report {
 	unsigned rule;             /* the rule broken (the last finding), 0 when all hold */
 	ptb_va_t va;               /* where: the first va the entry covers */
-	uint64_t len;              /* bytes the entry covers (0: NO_SHARED_TABLE) */
+	uint64_t len;              /* bytes the entry covers */
 	unsigned level;            /* level of the table holding the entry */
-	uint64_t entry;            /* the stored entry (NO_SHARED_TABLE: the table's pa) */
+	uint64_t entry;            /* the stored entry (NO_SHARED_TABLE: a link to a
+				      table the walk reaches by another path too) */
 	uint64_t findings;         /* findings so far */
 	uint64_t tables;           /* tables visited */
 	uint64_t leaves;           /* leaves visited */
@@ -56,8 +57,9 @@ struct ptb_check_report {
  * TABLE_IN_MEMORY.  On a space adopted with PTB_SPACE_INSPECT every rule is
  * reported here rather than refused by adopt.  The walk visits a table once
  * per path to it: on a tree that may link tables twice (an inspected one),
- * ask for NO_SHARED_TABLE, whose table set, bounded by scratch_len, is built
- * first and bounds the walk.
+ * ask for NO_SHARED_TABLE, whose table set, bounded by scratch_len (one slot
+ * per path), is built first and bounds the walk; each link to a table
+ * reached by more than one path is then a finding at the link's va.
  * Pre: s usable; policy->scratch holds scratch_len slots when TABLE_RO or
  *   NO_SHARED_TABLE is asked for.
  * Post: *report filled (the last finding, counts); PTB_OK when every rule

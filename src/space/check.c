@@ -48,8 +48,8 @@ static void heap_sort(ptb_pa_t *a, size_t n)
 	}
 }
 
-/* Whether a table page lies in [lo, lo + len). */
-static bool table_in(const struct checker *c, uint64_t lo, uint64_t len)
+/* The first slot of the sorted table set at or above lo. */
+static size_t table_lower_bound(const struct checker *c, uint64_t lo)
 {
 	size_t a = 0, b = c->ntables;
 	while (a < b) {
@@ -59,7 +59,21 @@ static bool table_in(const struct checker *c, uint64_t lo, uint64_t len)
 		else
 			b = m;
 	}
+	return a;
+}
+
+/* Whether a table page lies in [lo, lo + len). */
+static bool table_in(const struct checker *c, uint64_t lo, uint64_t len)
+{
+	size_t a = table_lower_bound(c, lo);
 	return a < c->ntables && c->p->scratch[a].raw - lo < len;
+}
+
+/* Whether the walk reaches the table at pa by more than one path. */
+static bool table_shared(const struct checker *c, ptb_pa_t pa)
+{
+	size_t a = table_lower_bound(c, pa.raw);
+	return a + 1 < c->ntables && c->p->scratch[a + 1].raw == pa.raw;
 }
 
 /* Record a broken rule (if the policy asks for it); true when the walk must
@@ -73,7 +87,7 @@ static bool fail(struct checker *c, unsigned rule, uint64_t va, unsigned level, 
 	r->va = ptb_va(va);
 	r->level = level;
 	r->entry = e;
-	r->len = level ? space_slot_size(c->s, level) : 0;
+	r->len = space_slot_size(c->s, level);
 	r->findings++;
 	if (!c->p->on_finding || !c->p->on_finding(c->p->arg, r))
 		c->stop = true;
@@ -125,6 +139,9 @@ static ptb_err_t check_table(struct checker *c, ptb_pa_t tpa, unsigned level, ui
 		}
 		ptb_pa_t child;
 		ptb_err_t err = space_follow(s, level, e, &child);
+		if (!err && (c->p->rules & PTB_CHECK_NO_SHARED_TABLE) && table_shared(c, child) &&
+		    fail(c, PTB_CHECK_NO_SHARED_TABLE, va, level, e))
+			return PTB_OK;
 		if (!err)
 			err = check_table(c, child, level - 1, va);
 		else if (err == PTB_E_NOTTABLE)
@@ -149,11 +166,8 @@ ptb_err_t ptb_space_check(const struct ptb_space *s, const struct ptb_check_poli
 		if (c.overflow)
 			return PTB_E_INVAL;
 		heap_sort(policy->scratch, c.ntables);
-		for (size_t i = 1; i < c.ntables && !c.stop; i++)
-			if (policy->scratch[i].raw == policy->scratch[i - 1].raw)
-				(void)fail(&c, PTB_CHECK_NO_SHARED_TABLE, 0, 0, policy->scratch[i].raw);
 	}
-	ptb_err_t err = c.stop ? PTB_OK : check_table(&c, s->root, s->root_level, 0);
+	ptb_err_t err = check_table(&c, s->root, s->root_level, 0);
 	if (err)
 		return err;
 	return report->findings ? PTB_E_NOTTABLE : PTB_OK;
