@@ -50,6 +50,8 @@ static bool violate(struct ptb_checked *c, const char *what, uint64_t pa)
 	return false;
 }
 
+static uintptr_t c_table_window(void *ctx);
+
 void ptb_checked_init(struct ptb_checked *c, struct ptb_backend inner, const struct ptb_format *f,
 		      struct ptb_checked_slot *slots, size_t nslots)
 {
@@ -57,6 +59,7 @@ void ptb_checked_init(struct ptb_checked *c, struct ptb_backend inner, const str
 				   .flush_epoch = 1 }; /* unlinked_at 0: never unlinked */
 	c->ops = ptb_checked_ops;
 	c->ops.flags = inner.ops->flags;
+	c->ops.table_window = inner.ops->table_window ? c_table_window : NULL;
 	for (size_t i = 0; i < nslots; i++)
 		slots[i] = (struct ptb_checked_slot){ 0 };
 }
@@ -134,10 +137,23 @@ static void c_free(void *ctx, ptb_pa_t pa, unsigned level)
 	c->inner.ops->free_table(c->inner.ctx, pa, level);
 }
 
+/* With a window, table_ptr must agree with it (the fast query path reads
+ * tables at W + pa without asking table_ptr). */
 static uint64_t *c_table_ptr(void *ctx, ptb_pa_t pa)
 {
 	struct ptb_checked *c = chk(ctx);
-	return c->inner.ops->table_ptr(c->inner.ctx, pa);
+	c->table_ptr_calls++;
+	uint64_t *t = c->inner.ops->table_ptr(c->inner.ctx, pa);
+	uintptr_t w = c->inner.ops->table_window ? c->inner.ops->table_window(c->inner.ctx) : 0;
+	if (w && t && (uintptr_t)t != w + (uintptr_t)pa.raw)
+		violate(c, "table_ptr disagrees with table_window at", pa.raw);
+	return t;
+}
+
+static uintptr_t c_table_window(void *ctx)
+{
+	struct ptb_checked *c = chk(ctx);
+	return c->hide_window ? 0 : c->inner.ops->table_window(c->inner.ctx);
 }
 
 static ptb_err_t c_frames_of(void *ctx, ptb_pa_t pa, size_t n, ptb_frame_t *out)

@@ -12,7 +12,9 @@
  * tables; write_live only into SEALED tables, linking only SEALED tables;
  * retire only SEALED tables no SEALED table links, after a flush that
  * followed their unlinking, never the active root; activate only a SEALED
- * root of the format's root level.  Freestanding; the caller provides the
+ * root of the format's root level; table_ptr agrees with the inner
+ * table_window, which is passed through (hide_window turns it off, so that
+ * tests run every query both ways).  Freestanding; the caller provides the
  * slot array (one slot per table page alive at once, plus headroom).
  */
 #ifndef PTB_CHECKED_H
@@ -38,6 +40,8 @@ struct ptb_checked {
 	uint32_t flush_epoch;
 	ptb_pa_t active_root;
 	unsigned violations;
+	bool hide_window;      /* table_window answers 0: walks take the slow path */
+	uint64_t table_ptr_calls;
 	char what[96];         /* the first violation */
 	void (*on_violation)(void *arg, const char *what);
 	void *arg;
