@@ -157,10 +157,103 @@ static void test_seal_refused_at_every_item(void **state)
 	}
 }
 
+/* Destroy's retire refused at its k-th item, for every k: what it retired
+ * is sealed again, the space is as before, and destroy works when retried
+ * (fx_free). */
+static void test_destroy_retire_refused_at_every_item(void **state)
+{
+	(void)state;
+	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		struct fx *x = fx_new(&variants[v]);
+		populate(x);
+		uint64_t n = refwalk_count_tables(&x->tree);
+		fx_free(x);
+		for (uint64_t k = 1; k <= n; k++) {
+			x = fx_new(&variants[v]);
+			populate(x);
+			assert_int_equal(ptb_space_seal(&x->s), PTB_OK);
+			uint64_t hash = refwalk_hash(&x->tree), pages = ptb_sim_stats(x->sim)->pages_allocated;
+			refuse_at(&x->ref, REFUSE_RETIRE, k);
+			assert_int_equal(ptb_space_destroy(&x->s), PTB_E_REFUSED);
+			assert_int_equal(x->ref.refused[REFUSE_RETIRE], 1);
+			assert_true(x->s.sealed);
+			expect_all(x, true);
+			assert_int_equal(refwalk_hash(&x->tree), hash);
+			assert_int_equal(ptb_sim_stats(x->sim)->pages_allocated, pages);
+			fx_free(x);
+		}
+	}
+}
+
+/* An unmap that detaches a root slot's tables, their retire refused at the
+ * k-th item for every k: the tables are linked and sealed again, the space
+ * is as before, and the unmap works when retried. */
+static void test_unmap_retire_refused_at_every_item(void **state)
+{
+	(void)state;
+	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		const uint64_t slot_len = 1ull << variants[v].f->shift[variants[v].f->levels];
+		const uint64_t detached = variants[v].f->levels - 1u + 1u; /* L3 (or PAE L2) .. two L1s */
+		for (uint64_t k = 1; k <= detached; k++) {
+			struct fx *x = fx_new(&variants[v]);
+			populate(x);
+			assert_int_equal(ptb_space_seal(&x->s), PTB_OK);
+			uint64_t tables = refwalk_count_tables(&x->tree);
+			uint64_t hash = refwalk_hash(&x->tree), pages = ptb_sim_stats(x->sim)->pages_allocated;
+			refuse_at(&x->ref, REFUSE_RETIRE, k);
+			assert_int_equal(ptb_space_unmap(&x->s, ptb_va(slot_va(x, 1, 0)), slot_len), PTB_E_REFUSED);
+			assert_int_equal(x->ref.refused[REFUSE_RETIRE], 1);
+			expect_all(x, true);
+			assert_int_equal(refwalk_hash(&x->tree), hash);
+			assert_int_equal(ptb_sim_stats(x->sim)->pages_allocated, pages);
+			assert_int_equal(ptb_space_unmap(&x->s, ptb_va(slot_va(x, 1, 0)), slot_len), PTB_OK);
+			assert_int_equal(refwalk_count_tables(&x->tree), tables - detached);
+			assert_int_equal(ptb_sim_stats(x->sim)->pages_allocated, pages - detached);
+			fx_free(x);
+		}
+	}
+}
+
+/* A live write refused, and then the undo's retire of the new tables
+ * refused at its k-th item: the writes are undone, the tables the platform
+ * would not retire (the refused one and the older ones) stay SEALED and are
+ * never freed (the contract checker fails any free of a SEALED page); the
+ * rest is given back. */
+static void test_undo_retire_refused(void **state)
+{
+	(void)state;
+	for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+		const unsigned fresh = variants[v].f->levels - 1u; /* a new slot: L3 .. L1 */
+		for (unsigned k = 1; k <= fresh; k++) {
+			struct fx *x = fx_new(&variants[v]);
+			populate(x);
+			assert_int_equal(ptb_space_seal(&x->s), PTB_OK);
+			uint64_t hash = refwalk_hash(&x->tree), pages = ptb_sim_stats(x->sim)->pages_allocated;
+			refuse_at(&x->ref, REFUSE_WRITE, 1); /* the link into the root */
+			refuse_at(&x->ref, REFUSE_RETIRE, k);
+			assert_int_equal(ptb_space_map(&x->s, ptb_va(slot_va(x, 2, 0)), ptb_pa(0), 4096,
+						       PTB_ATTR_WRITE, 0), PTB_E_REFUSED);
+			assert_int_equal(x->ref.refused[REFUSE_RETIRE], 1);
+			assert_int_equal(refwalk_hash(&x->tree), hash);
+			assert_int_equal(x->chk.violations, 0);
+			/* newest first: k-1 retired and freed, the rest kept */
+			assert_int_equal(ptb_sim_stats(x->sim)->pages_allocated, pages + (fresh - (k - 1)));
+			assert_int_equal(ptb_space_destroy(&x->s), PTB_OK);
+			assert_int_equal(x->chk.violations, 0);
+			assert_int_equal(ptb_sim_stats(x->sim)->pages_allocated, fresh - (k - 1));
+			ptb_sim_delete(x->sim);
+			free(x);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seal_refused_at_every_item),
+		cmocka_unit_test(test_destroy_retire_refused_at_every_item),
+		cmocka_unit_test(test_unmap_retire_refused_at_every_item),
+		cmocka_unit_test(test_undo_retire_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,9 +12,12 @@
  * before anything changes.  PTB_E_NOMEM: all pages an operation needs are
  * taken before its first write, so on failure the space is bit-identical to
  * before and every page taken was given back.  PTB_E_REFUSED (the platform
- * refused a live write): the writes this call made are undone and its pages
- * given back, unless the undo itself is refused (the platform accepted the
- * old values before; a conforming platform cannot refuse them).
+ * refused a seal, a live write, or the retire of a table the change
+ * detached): the writes this call made are undone, what it retired is sealed
+ * again, what it sealed is retired, and its pages are given back.  The undo
+ * restores states the platform accepted before, so a conforming platform
+ * accepts it; one that refuses an undo retire keeps that table and the older
+ * new ones SEALED, and ptboot never frees a SEALED page (they stay with it).
  *
  * Misuse policy, for every function below: a NULL space, config, out or
  * callback pointer, and a space that was destroyed (destroy zeroes it) or
@@ -111,9 +114,9 @@ PTB_MUST_CHECK ptb_err_t ptb_space_adopt(struct ptb_space *s, const struct ptb_s
  * Pre: the root is not active on any CPU; no other space imports from s.
  * Post: s is zeroed (every later call on it is PTB_E_INVAL) and may be
  *   discarded or re-created.  An inspected space gives nothing back.
- * On error: PTB_E_REFUSED (retire refused, which Pre rules out on a
- *   conforming platform); the tables not yet given back are lost and s must
- *   not be used again.
+ * On error: PTB_E_REFUSED (the platform refused a retire): what this call
+ *   retired is sealed again, children first; s is as before and usable, and
+ *   destroy may be tried again.
  */
 PTB_MUST_CHECK ptb_err_t ptb_space_destroy(struct ptb_space *s);
 

@@ -132,6 +132,11 @@ struct txn {
 	struct ptb_live_write live_buf[TXN_BATCH];
 	uint64_t live_old[TXN_BATCH];
 	struct ptb_table_ref retire_buf[TXN_BATCH];
+	uint64_t retire_total, retired; /* detached tables in retire order; accepted */
+	uint64_t reseal_skip;
+	uint64_t undo_retired;     /* new seals the undo retired, newest first */
+	bool undo_stuck;           /* the platform refused one: older ones stay SEALED */
+	struct { ptb_pa_t pa; uint64_t rank; bool found; } probe;
 	ptb_err_t err;             /* first error of the build phase */
 	uint64_t flush_lo, flush_hi; /* inclusive range of changed present entries */
 	bool flush_all;

@@ -364,8 +364,15 @@ ptb_err_t ptb_space_destroy(struct ptb_space *s)
 	}
 	if (s->sealed) {
 		struct table_batch r = run_batch(s, BATCH_RETIRE, 0);
-		if (r.err)
+		if (r.err) {
+			/* Seal again what this call retired, children first: the
+			 * first `handled` of the retire order are the last
+			 * `handled` of the seal order.  s is as before. */
+			struct ptb_table_count c;
+			ptb_space_count_tables(s, &c);
+			(void)run_batch(s, BATCH_SEAL, c.by_level[0] - r.handled);
 			return r.err;
+		}
 	}
 	(void)run_batch(s, BATCH_FREE, 0);
 	*s = (struct ptb_space){ 0 };

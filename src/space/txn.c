@@ -225,11 +225,11 @@ static bool subtree_visit(void *arg, const struct ptb_table_ref *r)
 /* Visit every table of the subtree rooted at pa: parents first to retire
  * (a child stops being referenced when its parent is retired), children
  * first to free (a freed parent is not read again). */
-static void subtree_each(struct ptb_space *s, ptb_pa_t pa, unsigned level, bool preorder,
+static void subtree_each(struct ptb_space *s, ptb_pa_t pa, unsigned level, enum space_order order,
 			 void (*fn)(struct txn *, ptb_pa_t, unsigned), struct txn *t)
 {
 	struct subtree_fn v = { t, fn };
-	space_each_table(s, pa, level, preorder ? SPACE_PREORDER : SPACE_POSTORDER, subtree_visit, &v);
+	space_each_table(s, pa, level, order, subtree_visit, &v);
 }
 
 static void free_one(struct txn *t, ptb_pa_t pa, unsigned level)
@@ -240,22 +240,44 @@ static void free_one(struct txn *t, ptb_pa_t pa, unsigned level)
 static void push_retires(struct txn *t)
 {
 	size_t done = 0;
-	if (!t->nretire)
+	if (!t->nretire || t->err)
 		return;
 	ptb_err_t err = t->s->be.ops->retire(t->s->be.ctx, t->retire_buf, t->nretire, &done);
-	if (err && !t->err)
-		t->err = err;
-	if (err)
-		return; /* not retired: cannot be freed; documented exception */
+	t->retired += err ? done : t->nretire;
+	t->err = err;
 	t->nretire = 0;
 }
 
+/* Counts every table of the retire order, retired or not (a refusal is
+ * undone by sealing again the `retired` first of them). */
 static void retire_one(struct txn *t, ptb_pa_t pa, unsigned level)
 {
+	t->retire_total++;
 	if (t->nretire == TXN_BATCH)
 		push_retires(t);
-	if (t->nretire < TXN_BATCH)
+	if (!t->err)
 		t->retire_buf[t->nretire++] = (struct ptb_table_ref){ pa, level };
+}
+
+static void push_reseals(struct txn *t)
+{
+	size_t done;
+	if (t->nseal) /* what the platform sealed before, it seals again */
+		(void)t->s->be.ops->seal(t->s->be.ctx, t->seal_buf, t->nseal, &done);
+	t->nseal = 0;
+}
+
+/* The exact reverse of the retire order (records newest first, each subtree
+ * in postorder: children first), skipping the tables never retired. */
+static void reseal_one(struct txn *t, ptb_pa_t pa, unsigned level)
+{
+	if (t->reseal_skip) {
+		t->reseal_skip--;
+		return;
+	}
+	if (t->nseal == TXN_BATCH)
+		push_reseals(t);
+	t->seal_buf[t->nseal++] = (struct ptb_table_ref){ pa, level };
 }
 
 void txn_free_later(struct txn *t, ptb_pa_t pa, unsigned level)
@@ -263,7 +285,7 @@ void txn_free_later(struct txn *t, ptb_pa_t pa, unsigned level)
 	if (t->live)
 		journal_add(t, J_DETACH, pa, level, 0);
 	else
-		subtree_each(t->s, pa, level, false, free_one, t);
+		subtree_each(t->s, pa, level, SPACE_POSTORDER, free_one, t);
 }
 
 /* Undo, newest first, one kind of record per pass: writes back, (flush),
@@ -276,19 +298,48 @@ static void undo_write(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level
 		(void)t->s->be.ops->write_live(t->s->be.ctx, &w, 1, &done);
 }
 
+/* Newest first is parents first.  A platform refusing one (which the
+ * retire contract rules out here) keeps it and every older one SEALED. */
 static void undo_seal(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
 {
 	size_t done;
 	struct ptb_table_ref r = { pa, level };
 	(void)val;
-	if (kind == J_SEALED)
-		(void)t->s->be.ops->retire(t->s->be.ctx, &r, 1, &done);
+	if (kind != J_SEALED || t->undo_stuck)
+		return;
+	if (t->s->be.ops->retire(t->s->be.ctx, &r, 1, &done))
+		t->undo_stuck = true;
+	else
+		t->undo_retired++;
 }
 
+static void probe_sealed(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
+{
+	(void)level, (void)val;
+	if (kind != J_SEALED || t->probe.found)
+		return;
+	t->probe.found = pa.raw == t->probe.pa.raw;
+	t->probe.rank += !t->probe.found;
+}
+
+/* Whether the undo left the new table at pa SEALED: it was sealed, and its
+ * record comes after the `undo_retired` newest seal records. */
+static bool still_sealed(struct txn *t, ptb_pa_t pa)
+{
+	if (!t->undo_stuck)
+		return false;
+	t->probe.pa = pa;
+	t->probe.rank = 0;
+	t->probe.found = false;
+	journal_each(t, true, probe_sealed);
+	return t->probe.found && t->probe.rank >= t->undo_retired;
+}
+
+/* A SEALED page is never freed: the platform keeps what it would not retire. */
 static void undo_table(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
 {
 	(void)val;
-	if (kind == J_TABLE)
+	if (kind == J_TABLE && !still_sealed(t, pa))
 		free_page(t->s, pa, level);
 }
 
@@ -302,40 +353,61 @@ static void flush_changes(struct txn *t)
 		t->s->be.ops->flush(t->s->be.ctx, ptb_va(t->flush_lo), t->flush_hi - t->flush_lo + 1);
 }
 
+/* Parents first (SPACE_REVERSE: the exact reverse of the postorder, so
+ * that a refusal is undone by resealing in postorder). */
 static void detached_retire(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
 {
 	(void)val;
 	if (kind == J_DETACH)
-		subtree_each(t->s, pa, level, true, retire_one, t);
+		subtree_each(t->s, pa, level, SPACE_REVERSE, retire_one, t);
+}
+
+static void detached_reseal(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
+{
+	(void)val;
+	if (kind == J_DETACH)
+		subtree_each(t->s, pa, level, SPACE_POSTORDER, reseal_one, t);
 }
 
 static void detached_free(struct txn *t, unsigned kind, ptb_pa_t pa, unsigned level, uint64_t val)
 {
 	(void)val;
-	if (kind == J_DETACH && !t->err)
-		subtree_each(t->s, pa, level, false, free_one, t);
+	if (kind == J_DETACH)
+		subtree_each(t->s, pa, level, SPACE_POSTORDER, free_one, t);
+}
+
+/* Undo newest first: detached tables the commit retired sealed again, writes
+ * back (relinking them), then new seals retired, then new tables freed.  The
+ * undo restores states the platform accepted before, so a conforming
+ * platform accepts them. */
+static ptb_err_t undo(struct txn *t)
+{
+	if (t->retire_total) {
+		t->reseal_skip = t->retire_total - t->retired;
+		journal_each(t, true, detached_reseal);
+		push_reseals(t);
+	}
+	journal_each(t, true, undo_write);
+	t->flush_all = true;
+	flush_changes(t);
+	journal_each(t, true, undo_seal);
+	journal_each(t, true, undo_table);
+	ptb_err_t err = t->err;
+	txn_abort(t);
+	return err;
 }
 
 ptb_err_t txn_commit(struct txn *t)
 {
 	push_writes(t);
-	if (t->err) {
-		/* Undo newest first: writes back, then seals retired, then
-		 * new tables freed.  The undo restores values the platform
-		 * accepted before, so a conforming platform accepts them. */
-		journal_each(t, true, undo_write);
-		t->flush_all = true;
-		flush_changes(t);
-		journal_each(t, true, undo_seal);
-		journal_each(t, true, undo_table);
-		ptb_err_t err = t->err;
-		txn_abort(t);
-		return err;
-	}
+	if (t->err)
+		return undo(t);
 	flush_changes(t);
 	if (t->live && t->jrecords) {
 		journal_each(t, false, detached_retire);
 		push_retires(t);
+		if (t->err) /* the platform would not retire a detached table */
+			return undo(t);
 		journal_each(t, false, detached_free);
 	}
 	ptb_err_t err = t->err;
