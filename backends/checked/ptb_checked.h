@@ -12,9 +12,9 @@
  * tables; write_live only into SEALED tables, linking only SEALED tables;
  * retire only SEALED tables no SEALED table links, after a flush that
  * followed their unlinking, never the active root; activate only a SEALED
- * root of the format's root level; table_ptr agrees with the inner
- * table_window, which is passed through (hide_window turns it off, so that
- * tests run every query both ways).  Freestanding; the caller provides the
+ * root of the format's root level.  The inner table_window is passed
+ * through (hide_window turns it off, so that tests run every query both
+ * ways).  Freestanding; the caller provides the
  * slot array (one slot per table page alive at once, plus headroom).
  */
 #ifndef PTB_CHECKED_H
