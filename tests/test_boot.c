@@ -526,6 +526,79 @@ static void test_refused_activate(void **state)
 	refused_before_switch(&machines[7], 0, 1);
 }
 
+/* Bad in-use ranges (empty, wrapping, ending in the last page) are refused
+ * before the caller's struct ptb_boot is written (it used to be overwritten
+ * first). */
+static void test_bad_in_use_changes_nothing(void **state)
+{
+	(void)state;
+	struct world *w = calloc(1, sizeof(*w));
+	world_init(w, &machines[0], 64);
+	struct ptb_boot *b = malloc(sizeof(*b)), *copy = malloc(sizeof(*b));
+	const struct ptb_mem_range bad[] = {
+		{ 0x200000, 0, PTB_MEM_RAM },
+		{ 0xfffffffffffff000ull, 0x2000, PTB_MEM_RAM },
+		{ 0xffffffffffffe000ull, 0x1001, PTB_MEM_RAM },
+	};
+	for (unsigned i = 0; i < 3; i++) {
+		memset(b, 0xa5, sizeof(*b));
+		memcpy(copy, b, sizeof(*b));
+		w->in.in_use = &bad[i];
+		w->in.in_use_len = 1;
+		ptb_sim_reset_stats(w->sim);
+		assert_int_equal(ptb_boot_run(b, &w->in), PTB_E_INVAL);
+		assert_memory_equal(b, copy, sizeof(*b));
+		assert_int_equal(ptb_sim_stats(w->sim)->pages_allocated, 0);
+	}
+	free(b);
+	free(copy);
+	ptb_sim_delete(w->sim);
+	free(w);
+}
+
+/* White-box: the wrapping hooks are internal to src/boot. */
+void boot_hooks_init(struct ptb_boot *b);
+
+/* Reserve pages come back in any order before the switch (a transaction's
+ * unused reservation is its oldest page): the next allocation must take a
+ * page given back, never hand out one still in use (the hook used to count
+ * a page back and hand out the newest, still a table). */
+static void test_reserve_given_back_out_of_order(void **state)
+{
+	(void)state;
+	struct world *w = calloc(1, sizeof(*w));
+	world_init(w, &machines[0], 8);
+	struct ptb_boot *b = calloc(1, sizeof(*b));
+	b->in = w->in;
+	boot_hooks_init(b);
+	b->reserve_left = 8;
+	ptb_pa_t p[4];
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(b->ops.alloc_table(b, 1, &p[i]), PTB_OK);
+		assert_int_equal(p[i].raw, w->in.reserve_pa.raw + 4096ull * i);
+	}
+	b->ops.free_table(b, p[0], 1); /* the oldest */
+	assert_int_equal(b->stats.reserve_used, 2);
+	assert_int_equal(b->ops.alloc_table(b, 1, &p[3]), PTB_OK);
+	assert_int_equal(p[3].raw, p[0].raw);
+	b->ops.free_table(b, p[1], 1);
+	b->ops.free_table(b, p[3], 1);
+	ptb_pa_t q[8];
+	for (unsigned i = 0; i < 7; i++) /* every page but the one in use, once */
+		assert_int_equal(b->ops.alloc_table(b, 1, &q[i]), PTB_OK);
+	ptb_pa_t none;
+	assert_int_equal(b->ops.alloc_table(b, 1, &none), PTB_E_NOMEM);
+	for (unsigned i = 0; i < 7; i++) {
+		assert_int_not_equal(q[i].raw, p[2].raw);
+		for (unsigned j = 0; j < i; j++)
+			assert_int_not_equal(q[i].raw, q[j].raw);
+	}
+	assert_int_equal(b->stats.reserve_used, 8);
+	free(b);
+	ptb_sim_delete(w->sim);
+	free(w);
+}
+
 int main(void)
 {
 	struct CMUnitTest tests[16];
@@ -535,5 +608,9 @@ int main(void)
 	tests[n++] = (struct CMUnitTest){ "bad memory maps", test_bad_memory_maps, NULL, NULL, NULL };
 	tests[n++] = (struct CMUnitTest){ "seal refused before the switch", test_refused_seal_before_switch, NULL, NULL, NULL };
 	tests[n++] = (struct CMUnitTest){ "activate refused", test_refused_activate, NULL, NULL, NULL };
+	tests[n++] = (struct CMUnitTest){ "bad in-use ranges change nothing", test_bad_in_use_changes_nothing,
+					  NULL, NULL, NULL };
+	tests[n++] = (struct CMUnitTest){ "reserve given back out of order", test_reserve_given_back_out_of_order,
+					  NULL, NULL, NULL };
 	return _cmocka_run_group_tests("bootstrap", tests, n, NULL, NULL);
 }

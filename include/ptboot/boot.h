@@ -123,6 +123,9 @@ struct ptb_boot_stats {
 	uint64_t rounds;                     /* step 5-6 rounds */
 	uint64_t map_calls;                  /* ptb_space_map calls */
 	uint64_t boot_tables_freed;          /* boot tree pages given back */
+	uint64_t free_stack_overflows;       /* pages handed to the platform's
+						free_table for want of room (0
+						expected) */
 };
 
 /* A half-open physical range [lo, hi). */
@@ -143,6 +146,7 @@ struct ptb_boot_model {
 		int dm;                      /* interval of the direct map, -1: none */
 	} lv[PTB_MAX_LEVELS + 1];
 	uint64_t tables;                     /* tables so far */
+	bool lost;                           /* an interval did not fit */
 };
 
 /* All the bootstrap's working state; the caller owns the memory. */
@@ -163,6 +167,9 @@ struct ptb_boot {
 	bool dry;                            /* planning only: no hooks, no writes */
 	bool switched;
 	uint64_t reserve_left;               /* reserve pages not handed out */
+	uint64_t reserve_next;               /* reserve pages below the mark: taken once */
+	uint64_t reserve_free;               /* pa of a page given back below the mark, 0:
+						none; each holds the next in word 0 */
 	uint64_t frontier;                   /* lowest direct-mapped pa */
 	uint64_t cursor;                     /* next table candidate is below */
 	uint64_t available;                  /* free allocatable mapped pages */

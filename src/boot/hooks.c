@@ -50,7 +50,12 @@ static ptb_err_t boot_alloc(void *ctx, unsigned level, ptb_pa_t *pa)
 	if (!b->switched) {
 		if (!b->reserve_left)
 			return PTB_E_NOMEM;
-		p = b->in.reserve_pa.raw + (b->in.reserve_pages - b->reserve_left) * PAGE;
+		if (b->reserve_free) { /* given back out of order earlier */
+			p = b->reserve_free;
+			b->reserve_free = plat(b)->table_ptr(b->in.backend.ctx, ptb_pa(p))[0];
+		} else {
+			p = b->in.reserve_pa.raw + b->reserve_next++ * PAGE;
+		}
 		b->reserve_left--;
 		b->stats.reserve_used++;
 	} else if (b->n_free) {
@@ -78,9 +83,15 @@ static void boot_free(void *ctx, ptb_pa_t pa, unsigned level)
 	struct ptb_boot *b = boot_of(ctx);
 	uint64_t p = pa.raw;
 	if (in_reserve(b, p)) {
-		/* Pages come back in the reverse order they were taken. */
+		/* Pages come back in any order (a transaction's unused
+		 * reservation is its oldest): a list kept in the free pages
+		 * themselves, taken before the mark moves on. */
 		b->reserve_left++;
 		b->stats.reserve_used--;
+		if (!b->switched) { /* after the switch the reserve is not taken from */
+			plat(b)->table_ptr(b->in.backend.ctx, pa)[0] = b->reserve_free;
+			b->reserve_free = p;
+		}
 		return;
 	}
 	if (boot_range_has(b->excl, b->n_excl, p)) {
@@ -94,8 +105,13 @@ static void boot_free(void *ctx, ptb_pa_t pa, unsigned level)
 	size_t i = 0;
 	while (i < b->n_free && b->free_stack[i] > p)
 		i++;
-	if (b->n_free == PTB_BOOT_FREE_STACK)
-		return; /* cannot happen: scratch use is bounded (boot_scratch_pages) */
+	if (b->n_free == PTB_BOOT_FREE_STACK) {
+		/* Not expected (scratch use is bounded: boot_scratch_pages), but
+		 * never a page dropped: mapped RAM is the platform's to keep. */
+		plat(b)->free_table(b->in.backend.ctx, pa, level);
+		b->stats.free_stack_overflows++;
+		return;
+	}
 	for (size_t k = b->n_free; k > i; k--)
 		b->free_stack[k] = b->free_stack[k - 1];
 	b->free_stack[i] = p;

@@ -173,6 +173,10 @@ ptb_err_t boot_input_init(struct ptb_boot *b, const struct ptb_boot_input *in)
 		inside |= seg_holds(&in->kernel[i], in->reserve_pa.raw, rlen, in->reserve_va.raw);
 	if (!inside || !in->reserve_pages)
 		return PTB_E_INVAL;
+	for (size_t i = 0; i < in->in_use_len; i++)
+		if (!in->in_use[i].len || in->in_use[i].base + in->in_use[i].len < in->in_use[i].base ||
+		    in->in_use[i].base + in->in_use[i].len > UINT64_MAX - (PAGE - 1))
+			return PTB_E_INVAL; /* before *b is written: bad input changes nothing */
 
 	*b = (struct ptb_boot){ .in = *in };
 	b->max_leaf_level = in->max_leaf_level;
@@ -191,8 +195,6 @@ ptb_err_t boot_input_init(struct ptb_boot *b, const struct ptb_boot_input *in)
 	for (size_t i = 0; i < in->in_use_len; i++) {
 		uint64_t lo = in->in_use[i].base & ~(PAGE - 1);
 		uint64_t hi = (in->in_use[i].base + in->in_use[i].len + PAGE - 1) & ~(PAGE - 1);
-		if (hi < lo || !in->in_use[i].len)
-			return PTB_E_INVAL;
 		set_add(b->excl, &b->n_excl, lo, hi);
 	}
 	set_add(b->excl, &b->n_excl, in->reserve_pa.raw, in->reserve_pa.raw + rlen);

@@ -46,8 +46,11 @@ static void add_run(struct ptb_boot_model *m, unsigned level, uint64_t lo, uint6
 		if ((int)k != v->dm && lo <= v->hi[k] + 1 && hi + 1 >= v->lo[k])
 			i = (int)k;
 	if (i < 0) {
-		if (v->n == PTB_BOOT_MAX_INTERVALS)
-			return; /* cannot happen: input limits bound the intervals */
+		if (v->n == PTB_BOOT_MAX_INTERVALS) {
+			m->lost = true; /* not expected (input limits bound the
+					   intervals); the dry run fails on it */
+			return;
+		}
 		i = (int)v->n++;
 		v->lo[i] = lo;
 		v->hi[i] = hi;

@@ -28,7 +28,7 @@ static ptb_err_t do_piece(struct ptb_boot *b, const struct boot_piece *p)
 			return PTB_E_INVAL; /* the model and the builder disagree: a bug */
 	}
 	boot_model_commit(b, &b->model, p);
-	return PTB_OK;
+	return b->model.lost ? PTB_E_INVAL : PTB_OK; /* the model lost count: a bug */
 }
 
 /*
@@ -210,6 +210,8 @@ ptb_err_t boot_steps(struct ptb_boot *b)
 	if (!boot_ram_from_top(b, 0, &lo, &ram_top))
 		return PTB_E_MEMMAP;
 	b->reserve_left = b->in.reserve_pages;
+	b->reserve_next = 0;
+	b->reserve_free = 0;
 	b->available = 0;
 	b->frontier = ram_top;
 	b->switched = false;
