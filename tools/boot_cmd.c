@@ -17,11 +17,14 @@ const char boot_cmd_usage[] =
 	"usage: ptboot boot [options]\n"
 	"Simulate the top-down bootstrap (ptb_boot_run) on the sim backend and report.\n"
 	"Machine:\n"
-	"  --memmap FILE      memory map from Linux dmesg: every line containing\n"
-	"                     '[mem 0xSTART-0xEND] TYPE' (END inclusive; BIOS-e820:, Xen:,\n"
-	"                     timestamps all fine); TYPE usable, reserved, ACPI data, ACPI NVS,\n"
-	"                     unusable, persistent (type 12); 'type N' and 'soft reserved'\n"
-	"                     count as reserved; other lines are ignored\n"
+	"  --memmap FILE      memory map from a Linux dmesg (a whole one is fine): the\n"
+	"                     firmware's map, the first run of 'BIOS-e820: [mem 0xSTART-0xEND]\n"
+	"                     TYPE' lines (END inclusive; or Xen:, for a PV guest or dom0;\n"
+	"                     timestamps fine), else the first of Linux's copies (user:,\n"
+	"                     modified:, reserve setup_data:) or of bare '[mem ...] TYPE'\n"
+	"                     lines; stderr says which.  TYPE usable, reserved, ACPI data,\n"
+	"                     ACPI NVS, unusable, persistent (type 12); 'type N' and 'soft\n"
+	"                     reserved' count as reserved; all other lines are ignored\n"
 	"  --ram SIZE         a PC-like map instead (default 4G): 0-0x9f000 usable, reserved\n"
 	"                     to 1M, usable to min(SIZE, 3G), a hole to 4G, the rest above 4G.\n"
 	"                     SIZE: bytes or with K, M, G, T\n"
@@ -160,6 +163,7 @@ static int make_machine(struct machine *m, const struct boot_opts *o)
 		fprintf(stderr, "ptboot boot: bad memory map %s: %s\n", o->memmap, why);
 		return CLI_BAD_INPUT;
 	}
+	fprintf(stderr, "ptboot boot: %s\n", m->map_note);
 	return -1;
 }
 

@@ -26,9 +26,11 @@ bool machine_pc_map(struct machine *m, uint64_t ram, const char **why)
 
 bool machine_e820_map(struct machine *m, const char *text, size_t len, const char **why)
 {
-	int n = e820_parse(text, len, m->map, MACHINE_MAX_RANGES, why);
+	const char *taken = "";
+	int n = e820_parse(text, len, m->map, MACHINE_MAX_RANGES, &taken, why);
 	if (n < 0)
 		return false;
+	snprintf(m->map_note, sizeof(m->map_note), "%s", taken);
 	m->map_len = (size_t)n;
 	m->ram_top = 0;
 	for (size_t i = 0; i < m->map_len; i++)

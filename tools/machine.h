@@ -18,6 +18,7 @@
 struct machine {
 	struct ptb_mem_range map[MACHINE_MAX_RANGES];
 	size_t map_len;
+	char map_note[300];                   /* e820: which map of the text was taken */
 	uint64_t ram_top;                     /* end of the highest usable RAM */
 	struct ptb_segment kernel[4];         /* text, rodata, data, bss */
 	uint64_t reserve_pa, reserve_va, reserve_pages;
@@ -31,7 +32,8 @@ struct machine {
  */
 bool machine_pc_map(struct machine *m, uint64_t ram, const char **why);
 
-/* The map from e820 text; false with *why (a message) when malformed, with
+/* The map from e820 text (see e820.h: one map of those the text holds; the
+ * map_note says which); false with *why (a message) when malformed, with
  * no usable RAM, or with usable RAM ending beyond MACHINE_MAX_PA. */
 bool machine_e820_map(struct machine *m, const char *text, size_t len, const char **why);
 
