@@ -79,7 +79,7 @@ clean:
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 include bench/bench.mk
+include kernel/kernel.mk # before tools.mk: check-core depends on $(KERNEL_ELF)
 include tools/tools.mk
-include kernel/kernel.mk
 include fuzz/fuzz.mk
 include mk/install.mk

@@ -57,7 +57,7 @@ static uint64_t map_ram(const char *text, size_t len)
 {
 	static struct ptb_mem_range map[512];
 	const char *why;
-	int n = e820_parse(text, len, map, 512, &why);
+	int n = e820_parse(text, len, map, 512, NULL, &why);
 	uint64_t sum = 0;
 	for (int i = 0; i < n; i++)
 		sum += map[i].type == PTB_MEM_RAM ? map[i].len : 0;

@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	static struct ptb_mem_range map[64];
 	const char *why = NULL;
-	int r = e820_parse((const char *)d, n, map, 64, &why);
+	int r = e820_parse((const char *)d, n, map, 64, NULL, &why);
 	if (r < 0 && !why)
 		abort();
 	for (int i = 1; i < r; i++)

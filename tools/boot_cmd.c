@@ -17,11 +17,14 @@ const char boot_cmd_usage[] =
 	"usage: ptboot boot [options]\n"
 	"Simulate the top-down bootstrap (ptb_boot_run) on the sim backend and report.\n"
 	"Machine:\n"
-	"  --memmap FILE      memory map from Linux dmesg: every line containing\n"
-	"                     '[mem 0xSTART-0xEND] TYPE' (END inclusive; BIOS-e820:, Xen:,\n"
-	"                     timestamps all fine); TYPE usable, reserved, ACPI data, ACPI NVS,\n"
-	"                     unusable, persistent (type 12); 'type N' and 'soft reserved'\n"
-	"                     count as reserved; other lines are ignored\n"
+	"  --memmap FILE      memory map from a Linux dmesg (a whole one is fine): the\n"
+	"                     firmware's map, the first run of 'BIOS-e820: [mem 0xSTART-0xEND]\n"
+	"                     TYPE' lines (END inclusive; or Xen:, for a PV guest or dom0;\n"
+	"                     timestamps fine), else the first of Linux's copies (user:,\n"
+	"                     modified:, reserve setup_data:) or of bare '[mem ...] TYPE'\n"
+	"                     lines; stderr says which.  TYPE usable, reserved, ACPI data,\n"
+	"                     ACPI NVS, unusable, persistent (type 12); 'type N' and 'soft\n"
+	"                     reserved' count as reserved; all other lines are ignored\n"
 	"  --ram SIZE         a PC-like map instead (default 4G): 0-0x9f000 usable, reserved\n"
 	"                     to 1M, usable to min(SIZE, 3G), a hole to 4G, the rest above 4G.\n"
 	"                     SIZE: bytes or with K, M, G, T\n"
@@ -34,6 +37,10 @@ const char boot_cmd_usage[] =
 	"  --direct-map VA    where pa 0 is mapped (default 0xffff888000000000; pae:\n"
 	"                     0xc0000000, which leaves room for 1 GiB of RAM)\n"
 	"  --reserve PAGES    early reserve (brk) in pages (default: ptb_boot_reserve_needed)\n"
+	"Host:\n"
+	"  --max-host-mem S   refuse (exit 2) before simulating when the tables need more\n"
+	"                     host memory than S (default: half of this host's RAM); the\n"
+	"                     sim needs 4K per table, 4x that under xen (per-page metadata)\n"
 	"The kernel image (text 2M RX, rodata 1M R, data 1M RW, bss RW holding the reserve)\n"
 	"is at va 0xffffffff81000000 (pae: 0x81000000), pa 16 MiB or the next RAM that fits.\n"
 	"Output:\n"
@@ -47,7 +54,7 @@ const char boot_cmd_usage[] =
 
 struct boot_opts {
 	const char *memmap, *svg, *image;
-	uint64_t ram, direct_map, reserve;
+	uint64_t ram, direct_map, reserve, max_host_mem;
 	const struct ptb_format *format;
 	bool xen, dump, stats, json, have_dm;
 	unsigned max_page;
@@ -101,6 +108,8 @@ static int take_option(struct boot_opts *o, int c, const char *arg)
 	case 'j': o->json = true; return -1;
 	case 'S': o->svg = arg; return -1;
 	case 'i': o->image = arg; return -1;
+	case 'M':
+		return cli_parse_size(arg, &o->max_host_mem) ? -1 : bad("bad --max-host-mem size '%s' (e.g. 8G)", arg);
 	case 'h': fputs(boot_cmd_usage, stdout); return CLI_OK;
 	default: return CLI_BAD_INPUT; /* getopt errors: parse_options says which */
 	}
@@ -112,7 +121,7 @@ static int parse_options(struct boot_opts *o, int argc, char **argv)
 		{ "memmap", 1, 0, 'm' }, { "ram", 1, 0, 'r' }, { "format", 1, 0, 'f' }, { "platform", 1, 0, 'p' },
 		{ "max-page", 1, 0, 'x' }, { "direct-map", 1, 0, 'd' }, { "reserve", 1, 0, 'R' },
 		{ "dump", 0, 0, 'D' }, { "stats", 0, 0, 's' }, { "json", 0, 0, 'j' }, { "svg", 1, 0, 'S' },
-		{ "image", 1, 0, 'i' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
+		{ "image", 1, 0, 'i' }, { "max-host-mem", 1, 0, 'M' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	*o = (struct boot_opts){ .format = &ptb_format_x86_64_4level, .max_page = 3, .command = "ptboot boot" };
 	optind = 0; /* 0: glibc forgets a half-read option cluster of an earlier call (fuzz_cli) */
@@ -125,7 +134,7 @@ static int parse_options(struct boot_opts *o, int argc, char **argv)
 		int rc = take_option(o, c, optarg);
 		if (rc >= 0)
 			return rc;
-		if (c != 'S' && c != 'i')
+		if (c != 'S' && c != 'i' && c != 'M')
 			note(o, opts[i].name, opts[i].has_arg ? optarg : NULL);
 	}
 	if (optind < argc)
@@ -160,6 +169,7 @@ static int make_machine(struct machine *m, const struct boot_opts *o)
 		fprintf(stderr, "ptboot boot: bad memory map %s: %s\n", o->memmap, why);
 		return CLI_BAD_INPUT;
 	}
+	fprintf(stderr, "ptboot boot: %s\n", m->map_note);
 	return -1;
 }
 
@@ -196,6 +206,41 @@ static int place_kernel(const struct boot_opts *o, uint64_t dm, uint64_t pages, 
 		return CLI_BAD_INPUT;
 	}
 	return -1;
+}
+
+/* "1.5 GiB" or "300 MiB". */
+static const char *size_str(char buf[32], uint64_t bytes)
+{
+	if (bytes >= CLI_GiB)
+		snprintf(buf, 32, "%.1f GiB", (double)bytes / CLI_GiB);
+	else
+		snprintf(buf, 32, "%llu MiB", (unsigned long long)((bytes + CLI_MiB - 1) >> 20));
+	return buf;
+}
+
+/* Refuse up front when the fewest tables the bootstrap can build need more
+ * host memory than allowed (a 16T 4K boot would otherwise run for a minute
+ * and be OOM-killed).  Returns -1 when it fits, else the exit status. */
+static int check_host_memory(const struct boot_opts *o, uint64_t dm, struct ptb_boot_input *in)
+{
+	int rc = place_kernel(o, dm, o->reserve ? o->reserve : 1, in);
+	uint64_t tables = 0;
+	if (rc >= 0 || ptb_boot_min_tables(in, &tables))
+		return rc; /* an input error: plan_reserve reports it */
+	const char *whose = "--max-host-mem";
+	uint64_t limit = o->max_host_mem, need = machine_host_bytes(tables, o->xen);
+	if (!limit) {
+		limit = machine_default_host_limit();
+		whose = "the default limit, half of this host's RAM";
+	}
+	if (need <= limit)
+		return -1;
+	char t[32], n[32], l[32];
+	fprintf(stderr, "ptboot boot: the bootstrap needs at least %llu tables (%s); simulating it needs about %s "
+		"of host memory%s, more than %s (%s): use larger pages (--max-page), less RAM, or --max-host-mem\n",
+		(unsigned long long)tables, size_str(t, tables * 4096), size_str(n, need),
+		o->xen ? " (4x the tables under xen: per-page metadata)" : "", size_str(l, limit), whose);
+	return CLI_BAD_INPUT;
 }
 
 /* Lay out the kernel around the reserve; without --reserve, the smallest
@@ -285,7 +330,9 @@ static int simulate(const struct boot_opts *o, struct ptb_sim *sim)
 		.max_leaf_level = o->xen ? 1 : o->max_page, .nx = true, .xen = o->xen,
 		.pat = o->xen ? &ptb_pat_xen : NULL,
 	};
-	int rc = plan_reserve(o, dm, &in);
+	int rc = check_host_memory(o, dm, &in);
+	if (rc < 0)
+		rc = plan_reserve(o, dm, &in);
 	if (rc >= 0)
 		return rc;
 	if (o->xen)

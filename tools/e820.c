@@ -88,21 +88,100 @@ static int type_named(const char *s, const char *end)
 	return -1;
 }
 
-/* Linux's edits of the map after it printed it. */
+/* Linux's edits of the map after it printed it, and its note on the PCI gap. */
 static bool is_edit(const char *s, const char *end)
 {
-	return find(s, end, "==>") || find(s, end, "e820: remove");
+	return find(s, end, "==>") || find(s, end, "e820: remove") || find(s, end, "available for PCI");
+}
+
+/*
+ * The maps Linux prints (e820__print_table's "who" before "[mem"): the
+ * firmware's first (BIOS-e820, or BIOS-e801 / BIOS-88 from old BIOSes, or
+ * Xen for a PV guest or dom0), then its own later copies.
+ */
+static const char *const labels[] = { "BIOS-e820", "BIOS-e801", "BIOS-88", "Xen",
+				      "user", "modified", "reserve setup_data" };
+#define N_LABELS       (int)(sizeof(labels) / sizeof(labels[0]))
+#define FIRMWARE_LABELS 4
+#define BARE           N_LABELS /* "[mem ...] TYPE" with nothing but a timestamp before it */
+
+static bool blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Whether [s, m) is empty but for blanks, a "<N>" syslog level and a "[ seconds]" timestamp. */
+static bool bare_prefix(const char *s, const char *m)
+{
+	while (s < m && blank(*s))
+		s++;
+	if (s < m && *s == '<')
+		for (s++; s < m && *s != '>'; s++)
+			if (*s < '0' || *s > '9')
+				return false;
+	s += s < m && *s == '>';
+	while (s < m && blank(*s))
+		s++;
+	if (s < m && *s == '[') {
+		for (s++; s < m && *s != ']'; s++)
+			if (!blank(*s) && *s != '.' && (*s < '0' || *s > '9'))
+				return false;
+		if (s == m)
+			return false;
+		s++;
+	}
+	while (s < m && blank(*s))
+		s++;
+	return s == m;
+}
+
+/* The label of a map line whose "[mem 0x" is at m: an index into labels,
+ * BARE, or -1 (some other message holding a range). */
+static int label_of(const char *s, const char *m)
+{
+	if (bare_prefix(s, m))
+		return BARE;
+	const char *q = m;
+	while (q > s && blank(q[-1]))
+		q--;
+	if (q == s || q[-1] != ':')
+		return -1;
+	q--;
+	for (int i = 0; i < N_LABELS; i++) {
+		size_t n = strlen(labels[i]);
+		const char *w = (size_t)(q - s) >= n ? q - n : NULL;
+		if (w && !memcmp(w, labels[i], n) && (w == s || blank(w[-1]) || w[-1] == ']' || w[-1] == ':'))
+			return i;
+	}
+	return -1;
+}
+
+enum line_class { CLASS_NOISE, CLASS_BLANK, CLASS_MAP };
+
+/* What a line is: a line of a printed map (with its label), blank or a
+ * '#' comment (which does not end a map), or anything else. */
+static enum line_class classify(const char *s, const char *end, int *label)
+{
+	const char *t = s;
+	while (t < end && blank(*t))
+		t++;
+	if (t == end || *t == '#')
+		return CLASS_BLANK;
+	const char *m = find(s, end, "[mem 0x");
+	if (!m || is_edit(s, end))
+		return CLASS_NOISE;
+	const char *close = memchr(m, ']', (size_t)(end - m));
+	if (close && memchr(m + 5, ' ', (size_t)(close - m - 5)))
+		return CLASS_NOISE; /* "[mem 0x...-0x... window]" and the like */
+	*label = label_of(s, m);
+	return *label >= 0 ? CLASS_MAP : CLASS_NOISE;
 }
 
 static enum line_kind parse_line(const char *s, const char *end, unsigned line, struct ptb_mem_range *r,
 				 const char **why)
 {
 	const char *m = find(s, end, "[mem 0x");
-	if (!m || is_edit(s, end))
-		return LINE_IGNORED;
 	const char *p = m + 5, *close = memchr(p, ']', (size_t)(end - p));
-	if (close && memchr(p, ' ', (size_t)(close - p)))
-		return LINE_IGNORED; /* "[mem 0x...-0x... window]" and the like */
 	uint64_t lo, hi;
 	if (!close || !hex(&p, close, &lo) || p == close || *p++ != '-' || !hex(&p, close, &hi) || p != close) {
 		*why = say("line %u: malformed range (want '[mem 0xSTART-0xEND] TYPE')", line);
@@ -154,39 +233,130 @@ static const char *overlap(const struct e820_entry *e, size_t n)
 	return NULL;
 }
 
-/* Parse every line into e[0, cap); the count, or -1 with *why. */
-static long parse_lines(const char *text, size_t len, struct e820_entry *e, size_t cap, const char **why)
+/* A run of map lines with one label: a map as Linux printed it. */
+struct block {
+	int label;
+	const char *start, *end;     /* its text */
+	unsigned first, last;        /* its line numbers */
+};
+
+/* The maps in the text, split where the label changes or another line
+ * comes between: the one taken and (some of) the others. */
+struct blocks {
+	struct block taken, other[3];
+	unsigned n, nother;
+	bool have_any, have_firmware;
+};
+
+static void close_block(struct blocks *b, const struct block *k)
 {
-	size_t n = 0;
+	b->n++;
+	if (k->label < FIRMWARE_LABELS && !b->have_firmware) {
+		if (b->have_any && b->nother < 3)
+			b->other[b->nother++] = b->taken; /* a non-firmware map came first */
+		b->taken = *k;
+		b->have_any = b->have_firmware = true;
+	} else if (!b->have_any) {
+		b->taken = *k;
+		b->have_any = true;
+	} else if (b->nother < 3) {
+		b->other[b->nother++] = *k;
+	}
+}
+
+static void find_blocks(const char *text, size_t len, struct blocks *b)
+{
+	struct block cur = { .label = -1 };
 	unsigned line = 1;
 	for (const char *p = text, *end = text + len; p < end; line++) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		eol = eol ? eol : end;
+		int label = -1;
+		enum line_class c = classify(p, eol, &label);
+		if (c == CLASS_MAP && cur.label == label) {
+			cur.end = eol, cur.last = line;
+		} else if (c != CLASS_BLANK) {
+			if (cur.label >= 0)
+				close_block(b, &cur);
+			cur = (struct block){ .label = label, .start = p, .end = eol, .first = line, .last = line };
+		}
+		p = eol + 1;
+	}
+	if (cur.label >= 0)
+		close_block(b, &cur);
+}
+
+/* Parse the block's map lines into e[0, cap); the count, or -1 with *why. */
+static long parse_block(const struct block *k, struct e820_entry *e, size_t cap, const char **why)
+{
+	size_t n = 0;
+	unsigned line = k->first;
+	for (const char *p = k->start, *end = k->end; p < end; line++) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		eol = eol ? eol : end;
+		int label;
 		struct ptb_mem_range r;
-		enum line_kind k = parse_line(p, eol, line, &r, why);
-		if (k == LINE_BAD)
+		enum line_kind kind = classify(p, eol, &label) != CLASS_MAP ? LINE_IGNORED :
+				      parse_line(p, eol, line, &r, why);
+		if (kind == LINE_BAD)
 			return -1;
-		if (k == LINE_RANGE && n == cap) {
+		if (kind == LINE_RANGE && n == cap) {
 			*why = say("line %u: more than %zu ranges", line, cap);
 			return -1;
 		}
-		if (k == LINE_RANGE)
+		if (kind == LINE_RANGE)
 			e[n++] = (struct e820_entry){ r, line };
 		p = eol + 1;
 	}
 	return (long)n;
 }
 
-int e820_parse(const char *text, size_t len, struct ptb_mem_range *out, size_t cap, const char **why)
+static const char *label_name(int label)
 {
+	return label == BARE ? "unlabelled" : labels[label];
+}
+
+static void lines(char *s, size_t len, const struct block *k)
+{
+	if (k->first == k->last)
+		snprintf(s, len, "line %u", k->first);
+	else
+		snprintf(s, len, "lines %u-%u", k->first, k->last);
+}
+
+static const char *describe(const struct blocks *b, long n)
+{
+	static char note[300];
+	char where[40];
+	lines(where, sizeof(where), &b->taken);
+	int len = snprintf(note, sizeof(note), "memory map: %s, %ld entries (%s)", label_name(b->taken.label), n, where);
+	for (unsigned i = 0; i < b->nother && len > 0 && (size_t)len < sizeof(note); i++) {
+		lines(where, sizeof(where), &b->other[i]);
+		len += snprintf(note + len, sizeof(note) - (size_t)len, "%s%s (%s)", i ? ", " : "; ignored: ",
+				label_name(b->other[i].label), where);
+	}
+	if (b->n - 1 > b->nother && len > 0 && (size_t)len < sizeof(note))
+		snprintf(note + len, sizeof(note) - (size_t)len, " and %u more", b->n - 1 - b->nother);
+	return note;
+}
+
+int e820_parse(const char *text, size_t len, struct ptb_mem_range *out, size_t cap, const char **taken,
+	       const char **why)
+{
+	struct blocks b = { .n = 0 };
+	find_blocks(text, len, &b);
+	if (!b.have_any) {
+		*why = "no memory map lines ('[mem 0xSTART-0xEND] TYPE', alone or after BIOS-e820:, Xen:, ...) found";
+		return -1;
+	}
 	struct e820_entry *e = malloc((cap ? cap : 1) * sizeof(*e));
 	if (!e) {
 		*why = "out of memory";
 		return -1;
 	}
-	long n = parse_lines(text, len, e, cap, why);
+	long n = parse_block(&b.taken, e, cap, why);
 	if (n == 0)
-		*why = "no memory map lines ('[mem 0xSTART-0xEND] TYPE') found";
+		*why = "no memory map lines ('[mem 0xSTART-0xEND] TYPE', alone or after BIOS-e820:, Xen:, ...) found";
 	if (n > 0) {
 		qsort(e, (size_t)n, sizeof(*e), by_base);
 		const char *o = overlap(e, (size_t)n);
@@ -197,5 +367,7 @@ int e820_parse(const char *text, size_t len, struct ptb_mem_range *out, size_t c
 		n = o ? -1 : n;
 	}
 	free(e);
+	if (n > 0 && taken)
+		*taken = describe(&b, n);
 	return n > 0 && n <= (long)cap ? (int)n : -1;
 }

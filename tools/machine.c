@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "machine.h"
 #include <stdio.h>
+#include <unistd.h>
 #include "e820.h"
 
 #define MiB (1ull << 20)
@@ -26,9 +27,11 @@ bool machine_pc_map(struct machine *m, uint64_t ram, const char **why)
 
 bool machine_e820_map(struct machine *m, const char *text, size_t len, const char **why)
 {
-	int n = e820_parse(text, len, m->map, MACHINE_MAX_RANGES, why);
+	const char *taken = "";
+	int n = e820_parse(text, len, m->map, MACHINE_MAX_RANGES, &taken, why);
 	if (n < 0)
 		return false;
+	snprintf(m->map_note, sizeof(m->map_note), "%s", taken);
 	m->map_len = (size_t)n;
 	m->ram_top = 0;
 	for (size_t i = 0; i < m->map_len; i++)
@@ -144,6 +147,21 @@ bool machine_direct_map_fits(const struct machine *m, const struct ptb_format *f
 		return false;
 	}
 	return true;
+}
+
+uint64_t machine_host_bytes(uint64_t tables, bool xen)
+{
+	uint64_t cap = (UINT64_MAX - 16 * MiB) / 4096 / 4;
+	tables = tables < cap ? tables : cap;
+	return tables * 4096 * (xen ? 4 : 1) + 16 * MiB;
+}
+
+uint64_t machine_default_host_limit(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	if (pages <= 0 || size <= 0)
+		return 8 * GiB;
+	return (uint64_t)pages * (uint64_t)size / 2;
 }
 
 void machine_boot_input(const struct machine *m, struct ptb_boot_input *in)
