@@ -438,7 +438,8 @@ static void test_ranges_coalesce(void **state)
 		struct fx *x = fx_new(&ptb_format_x86_64_4level, RW_4LEVEL, xen ? 1 : 2, xen);
 		assert_int_equal(ptb_space_map(&x->s, ptb_va(DM), ptb_pa(0), 6 * MiB, PTB_ATTR_WRITE, 0), PTB_OK);
 		assert_int_equal(ptb_space_map(&x->s, ptb_va(DM + 6 * MiB), ptb_pa(6 * MiB), 8192, 0, 0), PTB_OK);
-		assert_int_equal(ptb_space_map(&x->s, ptb_va(DM + 8 * MiB), ptb_pa(64 * MiB), 4096, 0, 0), PTB_OK);
+		/* va contiguous with the run before, pa not */
+		assert_int_equal(ptb_space_map(&x->s, ptb_va(DM + 6 * MiB + 8192), ptb_pa(64 * MiB), 4096, 0, 0), PTB_OK);
 		assert_int_equal(ptb_space_map(&x->s, ptb_va(DM + 16 * MiB), ptb_pa(0), 4096, 0, 0), PTB_OK);
 		struct range_log l = { .n = 0 };
 		assert_int_equal(ptb_space_ranges(&x->s, log_range, &l), PTB_OK);
@@ -450,14 +451,48 @@ static void test_ranges_coalesce(void **state)
 		assert_int_equal(l.r[1].va.raw, DM + 6 * MiB);
 		assert_int_equal(l.r[1].pa.raw, 6 * MiB);
 		assert_int_equal(l.r[1].len, 8192);
+		assert_int_equal(l.r[2].va.raw, DM + 6 * MiB + 8192);
 		assert_int_equal(l.r[2].pa.raw, 64 * MiB); /* not contiguous in pa: a new range */
+		assert_int_equal(l.r[2].len, 4096);
 		struct ptb_mapping m;
 		assert_int_equal(ptb_space_query(&x->s, ptb_va(DM + 6 * MiB + 4100), &m), PTB_OK);
 		assert_int_equal(m.pa.raw, 6 * MiB + 4100);
+		assert_int_equal(ptb_space_query(&x->s, ptb_va(DM + 6 * MiB + 8192), &m), PTB_OK);
+		assert_int_equal(m.pa.raw, 64 * MiB);
 		assert_int_equal(ptb_space_query(&x->s, ptb_va(DM + 7 * MiB), &m), PTB_E_NOTMAPPED);
 		assert_int_equal(ptb_space_query(&x->s, ptb_va(0x0000800000000000ull), &m), PTB_E_NONCANON);
 		fx_free(x);
 	}
+}
+
+/* A backend whose frames are not pfns gets 4K leaves only, whatever
+ * max_leaf_level says: ptboot cannot know its frames are contiguous. */
+static void test_large_pages_need_pfn_frames(void **state)
+{
+	(void)state;
+	struct ptb_sim_config sc = { .mem_bytes = 8 * GiB, .scramble_frames = true, .seed = 21 };
+	struct ptb_sim *sim = ptb_sim_new(&sc);
+	assert_non_null(sim);
+	ptb_sim_set_pool(sim, ptb_pa(6 * GiB), ptb_pa(8 * GiB));
+	struct ptb_space_config cfg = { .format = &ptb_format_x86_64_4level, .backend = ptb_sim_backend(sim),
+					.max_leaf_level = 3, .flags = PTB_SPACE_NX };
+	struct ptb_space s;
+	assert_int_equal(ptb_space_create(&s, &cfg), PTB_OK);
+	assert_int_equal(ptb_space_map(&s, ptb_va(DM), ptb_pa(0), GiB + 2 * MiB, PTB_ATTR_WRITE, 0), PTB_OK);
+	struct rw_tree t = { sim, RW_4LEVEL, s.root.raw, 0, 0 };
+	struct ptb_table_count c;
+	ptb_space_count_tables(&s, &c);
+	assert_int_equal(c.by_level[1], 513);      /* every 2 MiB block an L1 */
+	assert_int_equal(refwalk_count_tables(&t), 1 + 1 + 2 + 513);
+	for (uint64_t off = 0; off < GiB + 2 * MiB; off += 256 * MiB + 4096) {
+		struct ptb_mapping m;
+		assert_int_equal(ptb_space_query(&s, ptb_va(DM + off), &m), PTB_OK);
+		assert_int_equal(m.level, 1);
+		assert_int_equal(m.pa.raw, off);
+	}
+	assert_int_equal(ptb_space_destroy(&s), PTB_OK);
+	assert_int_equal(ptb_sim_stats(sim)->pages_allocated, 0);
+	ptb_sim_delete(sim);
 }
 
 /* Bad input is refused before anything changes. */
@@ -794,6 +829,7 @@ int main(void)
 		cmocka_unit_test(test_share_kernel_half),
 		cmocka_unit_test(test_importer_only_reads),
 		cmocka_unit_test(test_ranges_coalesce),
+		cmocka_unit_test(test_large_pages_need_pfn_frames),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_create_out_of_memory),
