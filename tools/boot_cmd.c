@@ -43,7 +43,8 @@ const char boot_cmd_usage[] =
 	"  --svg FILE         a picture: physical memory, where the tables went, virtual layout\n"
 	"  --image FILE       the tables as a table image (see 'ptboot dump --help')\n"
 	"With none of --dump, --stats, --json, --svg, --image: --stats.\n"
-	"Exit status: 0 ok, 1 the bootstrap failed, 2 bad options or memory map.\n";
+	"Exit status: 0 ok, 1 the bootstrap failed, 2 bad options or memory map,\n"
+	"3 an output could not be written.\n";
 
 struct boot_opts {
 	const char *memmap, *svg, *image;

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_bad_input(const char *cmd, const char *fmt, ...)
 {
@@ -14,6 +15,25 @@ int cli_bad_input(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, "\nTry 'ptboot %s --help'.\n", cmd);
 	va_end(ap);
 	return CLI_BAD_INPUT;
+}
+
+int cli_output_failed(const char *cmd, const char *what, int err)
+{
+	fprintf(stderr, "ptboot%s%s: could not write %s: %s\n", cmd ? " " : "", cmd ? cmd : "", what,
+		err ? strerror(err) : "an earlier write failed");
+	return CLI_OUTPUT;
+}
+
+int cli_finish_stdout(const char *cmd, int rc)
+{
+	bool failed_before = ferror(stdout);
+	/* glibc keeps what it could not write: flushing again repeats the
+	 * failed write, so errno names the cause rather than a stale value. */
+	clearerr(stdout);
+	errno = 0;
+	if (fflush(stdout) == 0 && !failed_before)
+		return rc;
+	return cli_output_failed(cmd, "the output to standard output", errno);
 }
 
 bool cli_parse_u64(const char *s, uint64_t *out)

@@ -23,7 +23,8 @@ const char image_cmd_usage[] =
 	"  8 bytes \"PTBIMG\" 0x00 0x01; u32 format (1 4-level, 2 5-level, 3 PAE);\n"
 	"  u32 N table pages; u64 root pa; u64 M pfn->frame pairs (0: frames are pfns);\n"
 	"  M x (u64 pfn, u64 frame); N x (u64 table pa, 4096 bytes).\n"
-	"Exit status: 0 ok, 1 a rule is broken, 2 bad options or a malformed image.\n";
+	"Exit status: 0 ok, 1 a rule is broken, 2 bad options or a malformed image,\n"
+	"3 the output could not be written.\n";
 
 struct image_opts {
 	const char *path;
