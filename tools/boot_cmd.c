@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "image.h"
 #include "machine.h"
+#include "outfile.h"
 #include "report.h"
 
 const char boot_cmd_usage[] =
@@ -43,8 +44,10 @@ const char boot_cmd_usage[] =
 	"  --svg FILE         a picture: physical memory, where the tables went, virtual layout\n"
 	"  --image FILE       the tables as a table image (see 'ptboot dump --help')\n"
 	"With none of --dump, --stats, --json, --svg, --image: --stats.\n"
+	"Every output asked for is attempted: standard output, then --svg, then --image;\n"
+	"a file is written to a temporary name in its directory and renamed when complete.\n"
 	"Exit status: 0 ok, 1 the bootstrap failed, 2 bad options or memory map,\n"
-	"3 an output could not be written.\n";
+	"3 an output could not be written (a message for each).\n";
 
 struct boot_opts {
 	const char *memmap, *svg, *image;
@@ -220,16 +223,6 @@ static int plan_reserve(const struct boot_opts *o, uint64_t dm, struct ptb_boot_
 	return CLI_FAILED;
 }
 
-static int write_file(const char *path, int (*fn)(FILE *, const void *), const void *arg)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f || fn(f, arg) || fclose(f)) {
-		fprintf(stderr, "ptboot boot: cannot write '%s'\n", path);
-		return CLI_FAILED;
-	}
-	return CLI_OK;
-}
-
 static int svg_fn(FILE *f, const void *r)
 {
 	return svg_write(f, r);
@@ -240,17 +233,31 @@ static int image_fn(FILE *f, const void *s)
 	return image_write(f, s);
 }
 
+/* The worse of two exit statuses: an output error (3) over a failure (1)
+ * over success. */
+static int worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* Every output asked for is attempted, in this order, whatever happened to
+ * the ones before: standard output (--dump, --stats, --json; cli_main
+ * checks it), then --svg, then --image. */
 static int write_reports(const struct boot_opts *o, const struct boot_report *r)
 {
-	if (o->dump && dump_space(stdout, &boot.space))
-		return CLI_FAILED;
+	int rc = CLI_OK;
+	if (o->dump && dump_space(stdout, &boot.space)) {
+		fprintf(stderr, "ptboot boot: the walk for --dump failed\n");
+		rc = CLI_FAILED;
+	}
 	if (o->stats)
 		stats_text(stdout, r);
 	if (o->json)
 		stats_json(stdout, r);
-	int rc = o->svg ? write_file(o->svg, svg_fn, r) : CLI_OK;
-	if (!rc && o->image)
-		rc = write_file(o->image, image_fn, &boot.space);
+	if (o->svg)
+		rc = worse(rc, outfile_write("boot", "--svg", o->svg, svg_fn, r));
+	if (o->image)
+		rc = worse(rc, outfile_write("boot", "--image", o->image, image_fn, &boot.space));
 	return rc;
 }
 
