@@ -25,7 +25,7 @@ const char boot_cmd_usage[] =
 	"                     count as reserved; other lines are ignored\n"
 	"  --ram SIZE         a PC-like map instead (default 4G): 0-0x9f000 usable, reserved\n"
 	"                     to 1M, usable to min(SIZE, 3G), a hole to 4G, the rest above 4G.\n"
-	"                     SIZE: bytes or with K, M, G, T\n"
+	"                     SIZE: bytes or with K, M, G, T; decimal or 0x hex (010G is 10G)\n"
 	"Page tables:\n"
 	"  --format F         4level (default), 5level or pae\n"
 	"  --platform P       native (default) or xen: Xen PV rules (tables read-only\n"
@@ -63,6 +63,15 @@ static int bad(const char *fmt, const char *arg)
 	return cli_bad_input("boot", fmt, arg);
 }
 
+static int bad_size(const char *arg)
+{
+	if (errno == ERANGE)
+		return bad("--ram '%s' overflows 64 bits (at most 4095T: x86 physical addresses stop at 4 PiB)", arg);
+	if (errno == EDOM)
+		return bad("--ram '%s': no RAM at all (at least 32M)", arg);
+	return bad("bad --ram size '%s': decimal or 0x hex, then K, M, G or T (e.g. 4G, 512M)", arg);
+}
+
 static const struct ptb_format *format_named(const char *s)
 {
 	return !strcmp(s, "4level") ? &ptb_format_x86_64_4level :
@@ -87,7 +96,7 @@ static int take_option(struct boot_opts *o, int c, const char *arg)
 {
 	switch (c) {
 	case 'm': o->memmap = arg; return -1;
-	case 'r': return cli_parse_size(arg, &o->ram) ? -1 : bad("bad --ram size '%s' (e.g. 4G, 512M)", arg);
+	case 'r': return cli_parse_size(arg, &o->ram) ? -1 : bad_size(arg);
 	case 'f': return (o->format = format_named(arg)) ? -1 : bad("--format '%s': use 4level, 5level or pae", arg);
 	case 'p':
 		o->xen = !strcmp(arg, "xen");

@@ -38,10 +38,14 @@ int cli_output_failed(const char *cmd, const char *what, int err);
  * the command) say so and return CLI_OUTPUT; else return rc. */
 int cli_finish_stdout(const char *cmd, int rc);
 
-/* "64G", "512M", "4096", "0x1000": bytes; false when malformed, 0 or overflowing. */
+/* Numbers are decimal, or hex after 0x; never octal (010 is ten).  Both
+ * parsers take the whole string and on failure set errno: ERANGE when the
+ * value is beyond 2^64 - 1, EINVAL when malformed, EDOM for a size of 0. */
+
+/* "64G", "512M", "4096", "0x1000": bytes (K, M, G, T: powers of 1024). */
 bool cli_parse_size(const char *s, uint64_t *out);
 
-/* A plain number (decimal or 0x hex), whole string; false when malformed. */
+/* A plain number. */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
 /* The whole file in a malloc'd buffer (NULL, errno set, on failure;
