@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "image.h"
 #include "machine.h"
+#include "outfile.h"
 #include "report.h"
 
 const char boot_cmd_usage[] =
@@ -27,7 +28,7 @@ const char boot_cmd_usage[] =
 	"                     reserved' count as reserved; all other lines are ignored\n"
 	"  --ram SIZE         a PC-like map instead (default 4G): 0-0x9f000 usable, reserved\n"
 	"                     to 1M, usable to min(SIZE, 3G), a hole to 4G, the rest above 4G.\n"
-	"                     SIZE: bytes or with K, M, G, T\n"
+	"                     SIZE: bytes or with K, M, G, T; decimal or 0x hex (010G is 10G)\n"
 	"Page tables:\n"
 	"  --format F         4level (default), 5level or pae\n"
 	"  --platform P       native (default) or xen: Xen PV rules (tables read-only\n"
@@ -50,7 +51,10 @@ const char boot_cmd_usage[] =
 	"  --svg FILE         a picture: physical memory, where the tables went, virtual layout\n"
 	"  --image FILE       the tables as a table image (see 'ptboot dump --help')\n"
 	"With none of --dump, --stats, --json, --svg, --image: --stats.\n"
-	"Exit status: 0 ok, 1 the bootstrap failed, 2 bad options or memory map.\n";
+	"Every output asked for is attempted: standard output, then --svg, then --image;\n"
+	"a file is written to a temporary name in its directory and renamed when complete.\n"
+	"Exit status: 0 ok, 1 the bootstrap failed, 2 bad options or memory map,\n"
+	"3 an output could not be written (a message for each).\n";
 
 struct boot_opts {
 	const char *memmap, *svg, *image;
@@ -64,6 +68,15 @@ struct boot_opts {
 static int bad(const char *fmt, const char *arg)
 {
 	return cli_bad_input("boot", fmt, arg);
+}
+
+static int bad_size(const char *arg)
+{
+	if (errno == ERANGE)
+		return bad("--ram '%s' overflows 64 bits (at most 4095T: x86 physical addresses stop at 4 PiB)", arg);
+	if (errno == EDOM)
+		return bad("--ram '%s': no RAM at all (at least 32M)", arg);
+	return bad("bad --ram size '%s': decimal or 0x hex, then K, M, G or T (e.g. 4G, 512M)", arg);
 }
 
 static const struct ptb_format *format_named(const char *s)
@@ -90,7 +103,7 @@ static int take_option(struct boot_opts *o, int c, const char *arg)
 {
 	switch (c) {
 	case 'm': o->memmap = arg; return -1;
-	case 'r': return cli_parse_size(arg, &o->ram) ? -1 : bad("bad --ram size '%s' (e.g. 4G, 512M)", arg);
+	case 'r': return cli_parse_size(arg, &o->ram) ? -1 : bad_size(arg);
 	case 'f': return (o->format = format_named(arg)) ? -1 : bad("--format '%s': use 4level, 5level or pae", arg);
 	case 'p':
 		o->xen = !strcmp(arg, "xen");
@@ -264,16 +277,6 @@ static int plan_reserve(const struct boot_opts *o, uint64_t dm, struct ptb_boot_
 	return CLI_FAILED;
 }
 
-static int write_file(const char *path, int (*fn)(FILE *, const void *), const void *arg)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f || fn(f, arg) || fclose(f)) {
-		fprintf(stderr, "ptboot boot: cannot write '%s'\n", path);
-		return CLI_FAILED;
-	}
-	return CLI_OK;
-}
-
 static int svg_fn(FILE *f, const void *r)
 {
 	return svg_write(f, r);
@@ -284,17 +287,31 @@ static int image_fn(FILE *f, const void *s)
 	return image_write(f, s);
 }
 
+/* The worse of two exit statuses: an output error (3) over a failure (1)
+ * over success. */
+static int worse(int a, int b)
+{
+	return a > b ? a : b;
+}
+
+/* Every output asked for is attempted, in this order, whatever happened to
+ * the ones before: standard output (--dump, --stats, --json; cli_main
+ * checks it), then --svg, then --image. */
 static int write_reports(const struct boot_opts *o, const struct boot_report *r)
 {
-	if (o->dump && dump_space(stdout, &boot.space))
-		return CLI_FAILED;
+	int rc = CLI_OK;
+	if (o->dump && dump_space(stdout, &boot.space)) {
+		fprintf(stderr, "ptboot boot: the walk for --dump failed\n");
+		rc = CLI_FAILED;
+	}
 	if (o->stats)
 		stats_text(stdout, r);
 	if (o->json)
 		stats_json(stdout, r);
-	int rc = o->svg ? write_file(o->svg, svg_fn, r) : CLI_OK;
-	if (!rc && o->image)
-		rc = write_file(o->image, image_fn, &boot.space);
+	if (o->svg)
+		rc = worse(rc, outfile_write("boot", "--svg", o->svg, svg_fn, r));
+	if (o->image)
+		rc = worse(rc, outfile_write("boot", "--image", o->image, image_fn, &boot.space));
 	return rc;
 }
 

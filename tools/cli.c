@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int cli_bad_input(const char *cmd, const char *fmt, ...)
 {
@@ -16,36 +17,103 @@ int cli_bad_input(const char *cmd, const char *fmt, ...)
 	return CLI_BAD_INPUT;
 }
 
+int cli_output_failed(const char *cmd, const char *what, int err)
+{
+	fprintf(stderr, "ptboot%s%s: could not write %s: %s\n", cmd ? " " : "", cmd ? cmd : "", what,
+		err ? strerror(err) : "an earlier write failed");
+	return CLI_OUTPUT;
+}
+
+static int stdout_errno; /* the cause of the first failed write, when noted */
+
+bool cli_stdout_ok(void)
+{
+	if (!ferror(stdout))
+		return true;
+	if (!stdout_errno)
+		stdout_errno = errno;
+	return false;
+}
+
+int cli_finish_stdout(const char *cmd, int rc)
+{
+	bool failed_before = ferror(stdout);
+	int noted = stdout_errno;
+	stdout_errno = 0;
+	/* glibc keeps what it could not write: flushing again repeats the
+	 * failed write, so errno names the cause rather than a stale value. */
+	clearerr(stdout);
+	errno = 0;
+	if (fflush(stdout) == 0 && !failed_before)
+		return rc;
+	return cli_output_failed(cmd, "the output to standard output", errno ? errno : noted);
+}
+
+static int digit_value(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' :
+	       c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : 99;
+}
+
+/* The digits of one base at s, overflow-checked; *end is after the last.
+ * False (errno EINVAL) without a digit, (errno ERANGE) above 2^64 - 1. */
+static bool parse_digits(const char *s, unsigned base, uint64_t *out, const char **end)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	for (unsigned d; (d = (unsigned)digit_value(*p)) < base; p++) {
+		if (v > (UINT64_MAX - d) / base) {
+			errno = ERANGE;
+			return false;
+		}
+		v = v * base + d;
+	}
+	*end = p;
+	*out = v;
+	errno = p == s ? EINVAL : 0;
+	return p != s;
+}
+
+/* Decimal, or hex after 0x: never octal, as strtoull's base 0 would read
+ * 010 (a leading zero is padding to whoever types it, not a base). */
+static bool parse_number(const char *s, uint64_t *out, const char **end)
+{
+	bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+	return parse_digits(hex ? s + 2 : s, hex ? 16 : 10, out, end);
+}
+
 bool cli_parse_u64(const char *s, uint64_t *out)
 {
-	char *end;
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return false; /* strtoull would accept a sign or blanks */
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
-	if (errno || *end)
+	const char *end;
+	if (!parse_number(s, out, &end))
 		return false;
-	*out = v;
-	return true;
+	errno = *end ? EINVAL : 0;
+	return !*end;
 }
 
 bool cli_parse_size(const char *s, uint64_t *out)
 {
 	static const char units[] = "KMGT";
-	char *end;
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+	const char *end;
+	uint64_t v;
+	if (!parse_number(s, &v, &end))
 		return false;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 0);
 	unsigned shift = 0;
 	for (unsigned i = 0; i < 4 && *end; i++)
 		if (*end == units[i] || *end == units[i] + ('a' - 'A'))
 			shift = 10 * (i + 1);
 	if (shift)
 		end++;
-	if (errno || *end || end == s || v == 0 || v > (UINT64_MAX >> shift))
+	if (*end || v == 0) {
+		errno = *end ? EINVAL : EDOM;
 		return false;
-	*out = (uint64_t)v << shift;
+	}
+	if (v > (UINT64_MAX >> shift)) {
+		errno = ERANGE;
+		return false;
+	}
+	*out = v << shift;
 	return true;
 }
 

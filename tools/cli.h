@@ -4,7 +4,10 @@
  * number parsing and file reading.
  *
  * Exit status policy (every subcommand): 0 success; 1 the library refused
- * or a check failed; 2 the command line, a memory map or an image was bad.
+ * or a check failed; 2 the command line, a memory map or an image was bad;
+ * 3 an output (standard output, --svg FILE, --image FILE) could not be
+ * written.  3 wins over 0, 1 and 2: whatever else happened, a caller must
+ * not take a missing or cut-short output for a result.
  */
 #ifndef PTB_TOOLS_CLI_H
 #define PTB_TOOLS_CLI_H
@@ -14,7 +17,7 @@
 #include <stdint.h>
 #include <ptboot/types.h>
 
-enum { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2 };
+enum { CLI_OK = 0, CLI_FAILED = 1, CLI_BAD_INPUT = 2, CLI_OUTPUT = 3 };
 
 #define CLI_MiB (1ull << 20)
 #define CLI_GiB (1ull << 30)
@@ -26,10 +29,28 @@ int cli_main(int argc, char **argv);
 /* Print "ptboot CMD: message" and a pointer to --help; returns CLI_BAD_INPUT. */
 int cli_bad_input(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* "64G", "512M", "4096", "0x1000": bytes; false when malformed, 0 or overflowing. */
+/* Print "ptboot CMD: could not write WHAT: <strerror(err)>" (cmd NULL:
+ * "ptboot: ..."); returns CLI_OUTPUT. */
+int cli_output_failed(const char *cmd, const char *what, int err);
+
+/* Whether standard output still takes writes; on the first failure seen,
+ * remembers errno for cli_finish_stdout's message (a long output may lose
+ * it: glibc drops what it could not write). */
+bool cli_stdout_ok(void);
+
+/* Flush standard output.  When that or any earlier write to it failed (the
+ * stream's error flag is sticky, so this one check covers every write of
+ * the command) say so and return CLI_OUTPUT; else return rc. */
+int cli_finish_stdout(const char *cmd, int rc);
+
+/* Numbers are decimal, or hex after 0x; never octal (010 is ten).  Both
+ * parsers take the whole string and on failure set errno: ERANGE when the
+ * value is beyond 2^64 - 1, EINVAL when malformed, EDOM for a size of 0. */
+
+/* "64G", "512M", "4096", "0x1000": bytes (K, M, G, T: powers of 1024). */
 bool cli_parse_size(const char *s, uint64_t *out);
 
-/* A plain number (decimal or 0x hex), whole string; false when malformed. */
+/* A plain number. */
 bool cli_parse_u64(const char *s, uint64_t *out);
 
 /* The whole file in a malloc'd buffer (NULL, errno set, on failure;

@@ -32,7 +32,7 @@ static const char usage[] =
 	"a native kernel's direct map breaks by design).\n"
 	"Exit status: 0 ok, 1 a rule is broken (check) or a VA is not mapped (query),\n"
 	"2 bad options or a bad dump (truncated, another architecture, CR3 outside it,\n"
-	"a malformed or looping tree).\n";
+	"a malformed or looping tree), 3 the output could not be written.\n";
 
 struct core_opts {
 	const char *path;
@@ -235,10 +235,6 @@ int core_cmd_main(int argc, char **argv, enum core_what what)
 	if (rc != CLI_BAD_INPUT && v && v->mem.exhausted) {
 		fprintf(stderr, "ptboot %s: the walk read tables over and over (a loop?): output cut short\n", cmd);
 		rc = CLI_BAD_INPUT;
-	}
-	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "ptboot %s: writing the output failed\n", cmd);
-		rc = CLI_FAILED;
 	}
 	if (v)
 		core_free(&v->core);

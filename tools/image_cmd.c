@@ -24,7 +24,8 @@ const char image_cmd_usage[] =
 	"  8 bytes \"PTBIMG\" 0x00 0x01; u32 format (1 4-level, 2 5-level, 3 PAE);\n"
 	"  u32 N table pages; u64 root pa; u64 M pfn->frame pairs (0: frames are pfns);\n"
 	"  M x (u64 pfn, u64 frame); N x (u64 table pa, 4096 bytes).\n"
-	"Exit status: 0 ok, 1 a rule is broken, 2 bad options or a malformed image.\n";
+	"Exit status: 0 ok, 1 a rule is broken, 2 bad options or a malformed image,\n"
+	"3 the output could not be written.\n";
 
 struct image_opts {
 	const char *path;
@@ -113,7 +114,7 @@ static bool print_finding(void *arg, const struct ptb_check_report *f)
 	unsigned long long va = f->va.raw;
 	printf("FAIL: %s at va 0x%llx-0x%llx (level %u, entry 0x%llx)\n", ptb_check_rule_name(f->rule),
 	       va, va + (f->len - 1), f->level, (unsigned long long)f->entry);
-	return true;
+	return cli_stdout_ok(); /* output gone: stop (cli_main reports it, exit 3) */
 }
 
 static int check(const struct image *img, const struct ptb_space *s, bool xen)

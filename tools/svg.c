@@ -52,6 +52,45 @@ void svg_text(FILE *f, double x, double y, int size, const char *anchor, const c
 	va_end(ap);
 }
 
+/* The length of the well-formed UTF-8 sequence at s (RFC 3629: no
+ * overlong forms, no surrogates, nothing above U+10FFFF), 0 if none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned char c = s[0];
+	size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+	unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+	unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+	if (n && (s[1] < lo || s[1] > hi))
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+void svg_put_text(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = *p >= 0x80 ? utf8_len(p) : 1;
+		const char *esc = *p == '&' ? "&amp;" : *p == '<' ? "&lt;" : *p == '>' ? "&gt;" :
+				  *p == '"' ? "&quot;" : *p == '\'' ? "&apos;" : NULL;
+		if (esc)
+			fputs(esc, f);
+		else if (!n || (*p < 0x20 && *p != '\t'))
+			fputc('?', f);
+		else
+			fwrite(p, 1, n, f);
+		p += n ? n : 1;
+	}
+}
+
+void svg_text_plain(FILE *f, double x, double y, int size, const char *anchor, const char *s)
+{
+	fprintf(f, "<text x='%.1f' y='%.1f' font-size='%d' text-anchor='%s'>", x, y, size, anchor);
+	svg_put_text(f, s);
+	fprintf(f, "</text>\n");
+}
+
 void svg_line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke)
 {
 	fprintf(f, "<line x1='%.2f' y1='%.2f' x2='%.2f' y2='%.2f' stroke='%s' stroke-width='0.8'/>\n", x1, y1, x2,
@@ -132,7 +171,7 @@ static void header(FILE *f, const struct boot_report *r, double height)
 		   "patternTransform='rotate(45)'><rect width='6' height='6' fill='#fff'/>"
 		   "<line x1='0' y1='0' x2='0' y2='6' stroke='#d0d0d0' stroke-width='3'/></pattern></defs>\n");
 	fprintf(f, "<rect width='100%%' height='100%%' fill='white'/>\n");
-	svg_text(f, SVG_X0, 26, 18, "start", "%s", r->command ? r->command : "ptboot boot");
+	svg_text_plain(f, SVG_X0, 26, 18, "start", r->command ? r->command : "ptboot boot"); /* has --memmap's path */
 	char line[256];
 	int n = snprintf(line, sizeof(line), "%s, %s: %llu tables (minimum %llu):", r->platform, r->in->format->name,
 			 (unsigned long long)b->tables.by_level[0], (unsigned long long)r->min_tables);

@@ -26,6 +26,11 @@ const char *svg_mem_name(uint32_t type);
 void svg_rect(FILE *f, double x, double y, double w, double h, const char *fill, const char *title);
 void svg_text(FILE *f, double x, double y, int size, const char *anchor, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+/* Text from outside (a file name): written as XML character data, with
+ * & < > " ' escaped and what XML cannot hold at all (control characters,
+ * bytes that are not UTF-8) as '?'. */
+void svg_put_text(FILE *f, const char *s);
+void svg_text_plain(FILE *f, double x, double y, int size, const char *anchor, const char *s);
 void svg_line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke);
 void svg_poly4(FILE *f, const double xy[8], const char *fill);
 
