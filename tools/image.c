@@ -78,14 +78,94 @@ bool image_size(const char *path, size_t *size, const char **why)
 	return true;
 }
 
-ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const char **why)
+/* Where an image's bytes come from: memory (fuzzers) or a file read once,
+ * in order, straight into the image's own arrays (no second copy). */
+struct image_src {
+	const uint8_t *buf; /* NULL: read f */
+	FILE *f;
+	size_t pos;
+};
+
+static bool src_read(struct image_src *src, void *dst, size_t n)
 {
+	if (src->buf)
+		memcpy(dst, src->buf + src->pos, n);
+	else if (fread(dst, 1, n, src->f) != n)
+		return false;
+	src->pos += n;
+	return true;
+}
+
+/* Put the pages, read in file order, in pa order: slot i takes the page
+ * it[i].idx, following each cycle of the permutation with one spare page. */
+static void sort_pages(uint8_t *pages, struct sort_item *it, size_t n)
+{
+	uint8_t spare[4096];
+	for (size_t i = 0; i < n; i++) {
+		if (it[i].val)
+			continue;
+		memcpy(spare, pages + 4096 * i, 4096);
+		size_t j = i;
+		for (;;) {
+			size_t k = it[j].idx;
+			it[j].val = 1;
+			if (k == i) {
+				memcpy(pages + 4096 * j, spare, 4096);
+				break;
+			}
+			memcpy(pages + 4096 * j, pages + 4096 * k, 4096);
+			j = k;
+		}
+	}
+}
+
+static ptb_err_t read_pairs(struct image *img, struct image_src *src, struct sort_item *it, const char **why)
+{
+	for (uint64_t i = 0; i < img->npairs; i++) {
+		uint8_t rec[16];
+		if (!src_read(src, rec, 16))
+			return bad(why, "cannot read its pairs");
+		it[i] = (struct sort_item){ get64(rec + 8), get64(rec), i };
+	}
+	qsort(it, img->npairs, sizeof(*it), cmp_item);
+	for (uint64_t i = 0; i < img->npairs; i++) {
+		img->pair_frame[i] = it[i].key;
+		img->pair_pfn[i] = it[i].val;
+		if (i && it[i].key == it[i - 1].key)
+			return bad(why, "a frame appears twice in the pair list");
+	}
+	return PTB_OK;
+}
+
+static ptb_err_t read_pages(struct image *img, struct image_src *src, struct sort_item *it, const char **why)
+{
+	for (uint64_t i = 0; i < img->npages; i++) {
+		uint8_t pa[8];
+		if (!src_read(src, pa, 8) || !src_read(src, img->pages + 4096 * i, 4096))
+			return bad(why, "cannot read its pages");
+		it[i] = (struct sort_item){ get64(pa), 0, i };
+	}
+	qsort(it, img->npages, sizeof(*it), cmp_item);
+	for (uint64_t i = 0; i < img->npages; i++) {
+		if ((it[i].key & 4095) || (i && it[i].key == it[i - 1].key))
+			return bad(why, "a table page address is misaligned or repeated");
+		img->page_pa[i] = it[i].key;
+	}
+	sort_pages(img->pages, it, img->npages);
+	return PTB_OK;
+}
+
+/* len: the whole image's size, known before reading (so that a read is
+ * bounded by what the header promises). */
+static ptb_err_t parse(struct image *img, struct image_src *src, uint64_t len, const char **why)
+{
+	uint8_t h[32];
 	memset(img, 0, sizeof(*img));
-	if (len < 32 || memcmp(buf, magic, 8))
+	if (len < 32 || !src_read(src, h, 32) || memcmp(h, magic, 8))
 		return bad(why, "not a ptboot table image (magic)");
-	uint32_t fmt = get32(buf + 8), n = get32(buf + 12);
-	img->root = get64(buf + 16);
-	uint64_t m = get64(buf + 24);
+	uint32_t fmt = get32(h + 8), n = get32(h + 12);
+	img->root = get64(h + 16);
+	uint64_t m = get64(h + 24);
 	img->format = fmt == 1 ? &ptb_format_x86_64_4level : fmt == 2 ? &ptb_format_x86_64_5level :
 		      fmt == 3 ? &ptb_format_pae : NULL;
 	if (!img->format)
@@ -94,45 +174,48 @@ ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const ch
 		return bad(why, "implausible table or pair count");
 	if ((len - 32) / 16 < m || (len - 32 - 16 * m) / 4104 != n || (len - 32 - 16 * m) % 4104)
 		return bad(why, "size does not match the counts");
-	const uint8_t *p = buf + 32;
 	struct sort_item *it = malloc(sizeof(*it) * (m > n ? m : n));
 	img->npairs = m;
+	img->npages = n;
 	img->pair_frame = malloc(8 * (m ? m : 1));
 	img->pair_pfn = malloc(8 * (m ? m : 1));
 	img->page_pa = malloc(8ull * n);
 	img->pages = malloc(4096ull * n);
-	if (!it || !img->pair_frame || !img->pair_pfn || !img->page_pa || !img->pages) {
-		free(it);
-		return bad(why, "out of memory for its tables");
-	}
-	for (uint64_t i = 0; i < m; i++)
-		it[i] = (struct sort_item){ get64(p + 16 * i + 8), get64(p + 16 * i), i };
-	qsort(it, m, sizeof(*it), cmp_item);
-	for (uint64_t i = 0; i < m; i++) {
-		img->pair_frame[i] = it[i].key;
-		img->pair_pfn[i] = it[i].val;
-		if (i && it[i].key == it[i - 1].key) {
-			free(it);
-			return bad(why, "a frame appears twice in the pair list");
-		}
-	}
-	p += 16 * m;
-	img->npages = n;
-	for (uint32_t i = 0; i < n; i++)
-		it[i] = (struct sort_item){ get64(p + 4104ull * i), 0, i };
-	qsort(it, n, sizeof(*it), cmp_item);
-	for (uint32_t i = 0; i < n; i++) {
-		if ((it[i].key & 4095) || (i && it[i].key == it[i - 1].key)) {
-			free(it);
-			return bad(why, "a table page address is misaligned or repeated");
-		}
-		img->page_pa[i] = it[i].key;
-		memcpy(img->pages + 4096ull * i, p + 4104ull * it[i].idx + 8, 4096);
-	}
+	ptb_err_t err = PTB_OK;
+	if (!it || !img->pair_frame || !img->pair_pfn || !img->page_pa || !img->pages)
+		err = bad(why, "out of memory for its tables");
+	if (!err)
+		err = read_pairs(img, src, it, why);
+	if (!err)
+		err = read_pages(img, src, it, why);
 	free(it);
-	if (page_index(img, img->root) < 0)
-		return bad(why, "the root is not among the table pages");
-	return PTB_OK;
+	if (!err && page_index(img, img->root) < 0)
+		err = bad(why, "the root is not among the table pages");
+	return err;
+}
+
+ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const char **why)
+{
+	struct image_src src = { .buf = buf };
+	return parse(img, &src, len, why);
+}
+
+ptb_err_t image_read_file(struct image *img, const char *path, const char **why)
+{
+	size_t len;
+	memset(img, 0, sizeof(*img));
+	if (!image_size(path, &len, why))
+		return PTB_E_IMAGE;
+	struct image_src src = { .f = fopen(path, "rb") };
+	if (!src.f)
+		return bad(why, "cannot open it");
+	ptb_err_t err = parse(img, &src, len, why);
+	if (!err && fgetc(src.f) != EOF)
+		err = bad(why, "longer than its header says");
+	else if (!err && ferror(src.f))
+		err = bad(why, "cannot read it");
+	fclose(src.f);
+	return err;
 }
 
 void image_free(struct image *img)

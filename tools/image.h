@@ -39,6 +39,10 @@ bool image_size(const char *path, size_t *size, const char **why);
 
 /* Parse an image from memory; PTB_OK or PTB_E_IMAGE with *why set. */
 ptb_err_t image_read(struct image *img, const uint8_t *buf, size_t len, const char **why);
+
+/* The same from a file, read once straight into the image (its size is
+ * bounded by the header, a pipe's too: the bytes past it are an error). */
+ptb_err_t image_read_file(struct image *img, const char *path, const char **why);
 void image_free(struct image *img);
 
 /* The 512 entries of the image's table page at pa, or NULL when absent. */

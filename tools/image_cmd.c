@@ -62,17 +62,7 @@ static int parse_options(struct image_opts *o, int argc, char **argv, const char
 static int load(struct image *img, struct ptb_space *s, const struct image_opts *o, const char *cmd)
 {
 	const char *why = "";
-	size_t len, max;
-	if (!image_size(o->path, &max, &why)) {
-		fprintf(stderr, "ptboot %s: malformed image %s: %s\n", cmd, o->path, why);
-		return CLI_BAD_INPUT;
-	}
-	uint8_t *buf = cli_read_file(o->path, max, &len);
-	if (!buf)
-		return cli_bad_input(cmd, "cannot read '%s': %s", o->path,
-				     errno == EFBIG ? "longer than its header says" : strerror(errno));
-	ptb_err_t err = image_read(img, buf, len, &why);
-	free(buf);
+	ptb_err_t err = image_read_file(img, o->path, &why);
 	if (!err)
 		err = image_space(img, s, o->xen, &why);
 	if (err) {
