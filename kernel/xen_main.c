@@ -6,6 +6,7 @@
  * back the boot tables, set a user base pointer, then prove the result.
  */
 #include <ptboot/boot.h>
+#include <ptboot/check.h>
 #include "kernel.h"
 #include "ptb_xen.h"
 
@@ -204,14 +205,34 @@ static void set_user_root(void)
 	kprintf("user base pointer: an empty pinned L4 at %lx\n", user.root.raw);
 }
 
-/* ptboot.break=writable-table: ask for what Xen must refuse. */
+/* ptboot.break=writable-table: ask for what Xen must refuse, then prove
+ * that Xen itself refused (its error code, not the backend's) and that the
+ * library rolled back: the va unmapped, the tables as many as before, every
+ * invariant holding. */
 static void break_on_purpose(void)
 {
 	ptb_pa_t table = boot.space.root;
-	ptb_err_t err = ptb_space_map(&boot.space, ptb_va(DIRECT_MAP + (1ull << 40)), table, 4096, PTB_ATTR_WRITE, 0);
+	ptb_va_t va = ptb_va(DIRECT_MAP + (1ull << 40));
+	struct ptb_table_count before, after;
+	ptb_space_count_tables(&boot.space, &before);
+	xb.stats.last_error = 0; /* set only by an answer from Xen */
+	ptb_err_t err = ptb_space_map(&boot.space, va, table, 4096, PTB_ATTR_WRITE, 0);
 	kprintf("break: mapping the root table writable: %s (Xen said %ld)\n", ptb_strerror(err), xb.stats.last_error);
-	finish(false, err == PTB_E_REFUSED ? "Xen refused a writable mapping of a table page"
-					   : "a writable mapping of a table page was not refused");
+	if (err != PTB_E_REFUSED)
+		finish(false, "a writable mapping of a table page was not refused");
+	if (xb.stats.last_error >= 0)
+		finish(false, "the refusal did not come from Xen");
+	struct ptb_mapping m;
+	ptb_space_count_tables(&boot.space, &after);
+	static ptb_pa_t scratch[4096];
+	struct ptb_check_policy pol = { .rules = PTB_CHECK_ALL, .max_leaf_level = 1, .scratch = scratch,
+					.scratch_len = 4096 };
+	struct ptb_check_report rep;
+	if (ptb_space_query(&boot.space, va, &m) != PTB_E_NOTMAPPED || after.by_level[0] != before.by_level[0] ||
+	    ptb_space_check(&boot.space, &pol, &rep))
+		finish(false, "the refused map was not rolled back");
+	kprintf("break: rolled back: va unmapped, %lu tables as before, invariants hold\n", after.by_level[0]);
+	finish(false, "Xen refused a writable mapping of a table page; rolled back");
 }
 
 static void report(void)
