@@ -522,11 +522,72 @@ static void test_bad_input(void **state)
 		assert_int_equal(refwalk_hash(&x->tree), h);
 		assert_int_equal(pages(x), p);
 	}
-	assert_int_equal(ptb_space_unmap(&x->s, ptb_va(DM + 1), 4096), PTB_E_ALIGN);
-	assert_int_equal(ptb_space_protect(&x->s, ptb_va(DM), 4096, 1u << 12), PTB_E_ATTR);
-	assert_int_equal(ptb_space_unmap(&x->s, ptb_va(0xffff870000000000ull), 4096), PTB_E_RESERVED);
-	assert_int_equal(refwalk_hash(&x->tree), h);
+	/* unmap and protect: the same rows, each call checked for both */
+	struct { uint64_t va, len; ptb_attr_t attr; ptb_err_t want; } rows2[] = {
+		{ DM + 1, 4096, 0, PTB_E_ALIGN },
+		{ DM, 100, 0, PTB_E_ALIGN },
+		{ DM, 0, 0, PTB_E_INVAL },
+		{ 0xfffffffffffff000ull, 8192, 0, PTB_E_RANGE },
+		{ 0x0000800000000000ull, 4096, 0, PTB_E_NONCANON },
+		{ 0x00007ffffffff000ull, 8192, 0, PTB_E_NONCANON },
+		{ 0xffff870000000000ull, 4096, 0, PTB_E_RESERVED },
+		{ 0xffff880000000000ull - 4096, 8192, 0, PTB_E_RESERVED }, /* from slot 271 into 272 */
+	};
+	for (size_t i = 0; i < sizeof(rows2) / sizeof(rows2[0]); i++) {
+		assert_int_equal(ptb_space_unmap(&x->s, ptb_va(rows2[i].va), rows2[i].len), rows2[i].want);
+		assert_int_equal(refwalk_hash(&x->tree), h);
+		assert_int_equal(pages(x), p);
+		assert_int_equal(ptb_space_protect(&x->s, ptb_va(rows2[i].va), rows2[i].len, rows2[i].attr),
+				 rows2[i].want);
+		assert_int_equal(refwalk_hash(&x->tree), h);
+		assert_int_equal(pages(x), p);
+	}
+	static const struct { ptb_attr_t attr; ptb_err_t want; } prot[] = {
+		{ 1u << 12, PTB_E_ATTR }, { PTB_ATTR_WRITE | PTB_ATTR_EXEC, PTB_E_WX },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(ptb_space_protect(&x->s, ptb_va(DM), 4096, prot[i].attr), prot[i].want);
+		assert_int_equal(refwalk_hash(&x->tree), h);
+		assert_int_equal(pages(x), p);
+	}
 	fx_free(x);
+}
+
+/* The space's own configuration is the rule, not the format's: its pa_bits
+ * and its reserved slots (a range that starts below them and runs in). */
+static void test_bad_input_of_the_space(void **state)
+{
+	(void)state;
+	struct ptb_sim_config sc = { .mem_bytes = 1 * GiB, .seed = 5 };
+	struct ptb_sim *sim = ptb_sim_new(&sc);
+	ptb_sim_set_pool(sim, ptb_pa(512 * MiB), ptb_pa(GiB));
+	struct ptb_space_config cfg = { .format = &ptb_format_x86_64_4level, .backend = ptb_sim_backend(sim),
+					.max_leaf_level = 3, .pa_bits = 36, .reserved_first = 300, .reserved_count = 2 };
+	struct ptb_space s;
+	assert_int_equal(ptb_space_create(&s, &cfg), PTB_OK);
+	struct rw_tree t = { sim, RW_4LEVEL, s.root.raw, 300, 2 };
+	const uint64_t slot300 = 0xffff000000000000ull | 300ull << 39;
+	assert_int_equal(ptb_space_map(&s, ptb_va(slot300 - GiB), ptb_pa(0), 4096, 0, 0), PTB_OK);
+	uint64_t h = refwalk_hash(&t), p = ptb_sim_stats(sim)->pages_allocated;
+	assert_int_equal(ptb_space_map(&s, ptb_va(DM), ptb_pa(1ull << 36), 4096, 0, 0), PTB_E_RANGE);
+	assert_int_equal(ptb_space_map(&s, ptb_va(DM), ptb_pa((1ull << 36) - 4096), 8192, 0, 0), PTB_E_RANGE);
+	assert_int_equal(ptb_space_map(&s, ptb_va(slot300 - 4096), ptb_pa(0), 8192, 0, 0), PTB_E_RESERVED);
+	assert_int_equal(ptb_space_unmap(&s, ptb_va(slot300 - GiB), GiB + 4096), PTB_E_RESERVED);
+	assert_int_equal(ptb_space_protect(&s, ptb_va(slot300 - GiB), GiB + 4096, 0), PTB_E_RESERVED);
+	assert_int_equal(refwalk_hash(&t), h);
+	assert_int_equal(ptb_sim_stats(sim)->pages_allocated, p);
+	assert_int_equal(ptb_space_map(&s, ptb_va(DM), ptb_pa((1ull << 36) - 4096), 4096, 0, 0), PTB_OK);
+	assert_int_equal(ptb_space_destroy(&s), PTB_OK);
+	/* reserved slots beyond the root: refused before any hook */
+	ptb_sim_reset_stats(sim);
+	const unsigned bad[][2] = { { 511, 2 }, { 0, 513 }, { 0xffffffffu, 2 } };
+	for (unsigned i = 0; i < 3; i++) {
+		cfg.reserved_first = bad[i][0];
+		cfg.reserved_count = bad[i][1];
+		assert_int_equal(ptb_space_create(&s, &cfg), PTB_E_INVAL);
+		assert_int_equal(ptb_sim_stats(sim)->pages_allocated, 0);
+	}
+	ptb_sim_delete(sim);
 }
 
 /* Fail the k-th allocation for every k: each failure leaves the tree
@@ -830,6 +891,7 @@ int main(void)
 		cmocka_unit_test(test_importer_only_reads),
 		cmocka_unit_test(test_ranges_coalesce),
 		cmocka_unit_test(test_large_pages_need_pfn_frames),
+		cmocka_unit_test(test_bad_input_of_the_space),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_all_or_nothing),
 		cmocka_unit_test(test_create_out_of_memory),
