@@ -255,6 +255,59 @@ static void test_inspect_reports_every_finding(void **state)
 	free(d);
 }
 
+/* Each rule on its own: asked alone it reports exactly its findings, and
+ * left out it reports none (the walk still reaches everything else). */
+static void test_each_rule_alone(void **state)
+{
+	(void)state;
+	struct dump *d = dump_new();
+	d->mem[1][1] = 2 * 4096 | P | RW | PS;        /* RESERVED_BITS */
+	d->mem[2][3] = 3 * 4096 | P | RW;             /* NO_SHARED_TABLE: L2 and its L1 twice */
+	d->mem[4][9] = 0x12345000;                    /* L1TF (seen twice) */
+	d->mem[2][5] = (PAGES + 7) * 4096ull | P | RW;/* TABLE_IN_MEMORY */
+	d->mem[4][5] = 2 * 4096 | P | RW | NX;        /* TABLE_RO: the L3 writable (twice) */
+	d->mem[4][6] = 0x200000 | P | RW;             /* W^X (twice) */
+	/* LEAF_LEVELS: the 1G leaf at mem[2][1], with max_leaf_level 2 */
+	struct ptb_space s;
+	struct ptb_space_config insp = cfg_of(d, PTB_SPACE_INSPECT);
+	assert_int_equal(ptb_space_adopt(&s, &insp, ptb_pa(4096), false), PTB_OK);
+	static const struct { unsigned rule, n; } want[] = {
+		{ PTB_CHECK_RESERVED_BITS, 1 }, { PTB_CHECK_L1TF, 2 }, { PTB_CHECK_WX, 2 },
+		{ PTB_CHECK_TABLE_RO, 2 }, { PTB_CHECK_LEAF_LEVELS, 1 }, { PTB_CHECK_NO_SHARED_TABLE, 4 },
+		{ PTB_CHECK_TABLE_IN_MEMORY, 1 },
+	};
+	unsigned total = 0;
+	for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		for (int alone = 1; alone >= 0; alone--) {
+			ptb_pa_t scratch[PAGES * 4];
+			struct findings f = { 0 };
+			struct ptb_check_policy pol = {
+				.rules = alone ? want[i].rule : PTB_CHECK_ALL & ~want[i].rule, .max_leaf_level = 2,
+				.scratch = scratch, .scratch_len = PAGES * 4, .on_finding = on_finding, .arg = &f };
+			struct ptb_check_report rep;
+			assert_int_equal(ptb_space_check(&s, &pol, &rep), PTB_E_NOTTABLE);
+			unsigned mine = 0;
+			for (unsigned k = 0; k < f.n && k < 16; k++)
+				mine += f.rule[k] == want[i].rule;
+			assert_true(f.n <= 16);
+			assert_int_equal(mine, alone ? want[i].n : 0);
+			if (alone)
+				assert_int_equal(f.n, want[i].n);
+		}
+		total += want[i].n;
+	}
+	struct findings all = { 0 };
+	ptb_pa_t scratch[PAGES * 4];
+	struct ptb_check_policy pol = { .rules = PTB_CHECK_ALL, .max_leaf_level = 2, .scratch = scratch,
+					.scratch_len = PAGES * 4, .on_finding = on_finding, .arg = &all };
+	struct ptb_check_report rep;
+	assert_int_equal(ptb_space_check(&s, &pol, &rep), PTB_E_NOTTABLE);
+	assert_int_equal(all.n, total);
+	assert_int_equal(rep.findings, total);
+	assert_int_equal(ptb_space_destroy(&s), PTB_OK);
+	free(d);
+}
+
 /* A table linking itself (a recursive slot) is refused by adopt; inspected,
  * every walk over it ends. */
 static void test_inspect_self_link(void **state)
@@ -317,6 +370,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inspect_is_read_only),
 		cmocka_unit_test(test_inspect_reports_every_finding),
+		cmocka_unit_test(test_each_rule_alone),
 		cmocka_unit_test(test_inspect_self_link),
 		cmocka_unit_test(test_inspect_root_and_width),
 	};
