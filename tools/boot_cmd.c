@@ -358,7 +358,7 @@ static int simulate(const struct boot_opts *o, struct ptb_sim *sim)
 	if (err)
 		return boot_failed(err, &in, sim);
 	struct boot_report r = { .boot = &boot, .in = &in, .sim = ptb_sim_stats(sim),
-				 .min_tables = mintables_count(&in, boot.max_leaf_level),
+				 .min_tables = mintables_count(&in, mintables_max_leaf(&in)),
 				 .platform = o->xen ? "xen" : "native", .command = o->command };
 	if (ptb_boot_min_tables(&in, &r.model_min_tables))
 		r.model_min_tables = 0;

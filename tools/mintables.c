@@ -42,6 +42,15 @@ static uint64_t blocks(struct counter *c, uint64_t va, uint64_t pa, uint64_t len
 	return n;
 }
 
+/* The largest page the rules allow, from the input alone (not the
+ * library's derived value): Xen PV and frames that are not pfns get 4K
+ * only; the format's own leaf levels are applied per block above. */
+unsigned mintables_max_leaf(const struct ptb_boot_input *in)
+{
+	bool pfn_frames = in->backend.ops->flags & PTB_BACKEND_FRAME_IS_PFN;
+	return in->xen || !pfn_frames ? 1 : in->max_leaf_level;
+}
+
 uint64_t mintables_count(const struct ptb_boot_input *in, unsigned max_leaf)
 {
 	uint64_t total = 1;

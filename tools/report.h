@@ -30,5 +30,6 @@ int svg_write(FILE *f, const struct boot_report *r);
 /* Tables any builder needs for the kernel segments and the direct map of
  * usable RAM when leaves go up to max_leaf, counted from the input alone. */
 uint64_t mintables_count(const struct ptb_boot_input *in, unsigned max_leaf);
+unsigned mintables_max_leaf(const struct ptb_boot_input *in);
 
 #endif
