@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "image.h"
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -209,6 +210,14 @@ ptb_err_t image_read_file(struct image *img, const char *path, const char **why)
 	struct image_src src = { .f = fopen(path, "rb") };
 	if (!src.f)
 		return bad(why, "cannot open it");
+	struct stat st;
+	if (fstat(fileno(src.f), &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != len) {
+		/* the header's counts are believed only once the file's size
+		 * agrees: nothing is allocated for pages a file does not hold */
+		fclose(src.f);
+		return bad(why, S_ISREG(st.st_mode) ? "size does not match the counts"
+						     : "not a regular file");
+	}
 	ptb_err_t err = parse(img, &src, len, why);
 	if (!err && fgetc(src.f) != EOF)
 		err = bad(why, "longer than its header says");
