@@ -184,5 +184,5 @@ uint64_t boot_scratch_pages(const struct ptb_boot *b, uint64_t tables)
 	 * write; a top-down map writes live entries only in the tables on the
 	 * frontier (one per level, at most every entry of each). */
 	uint64_t writes = 512ull * b->in.format->levels;
-	return (2 * tables + 2 * writes + 254) / 255;
+	return (2 * tables + 2 * writes + 254) / 255 + 1; /* + the batches' page */
 }

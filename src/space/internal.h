@@ -119,6 +119,16 @@ ptb_err_t space_check_attr(const struct ptb_space *s, ptb_attr_t attr);
  */
 #define TXN_BATCH 64
 
+/* A live transaction's batches: one scratch page from the backend, so that
+ * an operation's stack frame stays small (a kernel stack is a few KiB). */
+struct txn_bufs {
+	struct ptb_table_ref seal[TXN_BATCH];
+	struct ptb_live_write live[TXN_BATCH];
+	uint64_t live_old[TXN_BATCH];
+	struct ptb_table_ref retire[TXN_BATCH];
+};
+_Static_assert(sizeof(struct txn_bufs) <= PTB_PAGE_SIZE, "a live transaction's batches fit one page");
+
 struct txn {
 	struct ptb_space *s;
 	bool live;                 /* the space is sealed: seal + write_live */
@@ -128,10 +138,8 @@ struct txn {
 	unsigned jpos;
 	uint64_t jrecords;
 	unsigned nseal, nlive, nretire;
-	struct ptb_table_ref seal_buf[TXN_BATCH];
-	struct ptb_live_write live_buf[TXN_BATCH];
-	uint64_t live_old[TXN_BATCH];
-	struct ptb_table_ref retire_buf[TXN_BATCH];
+	struct txn_bufs *buf;      /* live only: in a scratch page, off the stack */
+	ptb_pa_t buf_pa;
 	uint64_t retire_total, retired; /* detached tables in retire order; accepted */
 	uint64_t reseal_skip;
 	uint64_t undo_retired;     /* new seals the undo retired, newest first */

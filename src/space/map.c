@@ -90,6 +90,7 @@ static ptb_err_t plan(struct map_op *m, const uint64_t *tbl, unsigned level, uin
 
 /* Under a non-pfn backend, every page needs a frame; check them all first
  * so that the build cannot fail. */
+__attribute__((noinline)) /* its buffer is not on ptb_space_map's frame */
 static ptb_err_t plan_frames(const struct map_op *m, uint64_t pa, uint64_t len)
 {
 	const struct ptb_space *s = m->s;

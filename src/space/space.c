@@ -278,7 +278,12 @@ struct table_batch {
 	uint64_t skip;             /* pass over the first `skip` tables */
 	uint64_t handled;          /* tables the hook accepted */
 	size_t n;
-	struct ptb_table_ref buf[64];
+	struct ptb_table_ref buf[32]; /* 512 bytes: a kernel-sized frame */
+	ptb_err_t err;
+};
+
+struct batch_result {
+	uint64_t handled;          /* tables the hook accepted */
 	ptb_err_t err;
 };
 
@@ -311,28 +316,29 @@ static bool batch_add(void *arg, const struct ptb_table_ref *t)
 		return true;
 	}
 	b->buf[b->n++] = *t;
-	return b->n < 64 || batch_push(b);
+	return b->n < sizeof(b->buf) / sizeof(b->buf[0]) || batch_push(b);
 }
 
 /* Run op over the space's own tables after the first `skip`: seal children
  * first (a table is complete only when its children are), retire parents
  * first (a child is unreferenced only once its parent stopped being a
  * table), free children first (a freed parent is no longer read). */
-static struct table_batch run_batch(struct ptb_space *s, enum batch_op op, uint64_t skip)
+__attribute__((noinline)) /* one batch buffer on the stack at a time */
+static struct batch_result run_batch(struct ptb_space *s, enum batch_op op, uint64_t skip)
 {
 	struct table_batch b = { .s = s, .op = op, .skip = skip };
 	space_each_table(s, s->root, s->root_level,
 			 op == BATCH_RETIRE ? SPACE_REVERSE : SPACE_POSTORDER, batch_add, &b);
 	if (!b.err)
 		batch_push(&b);
-	return b;
+	return (struct batch_result){ b.handled, b.err };
 }
 
 ptb_err_t ptb_space_seal(struct ptb_space *s)
 {
 	if (!space_writable(s) || s->sealed)
 		return PTB_E_INVAL;
-	struct table_batch b = run_batch(s, BATCH_SEAL, 0);
+	struct batch_result b = run_batch(s, BATCH_SEAL, 0);
 	if (b.err) {
 		/* Retire what this call sealed, parents first: the first
 		 * `handled` tables of the seal order are the last `handled` of
@@ -363,7 +369,7 @@ ptb_err_t ptb_space_destroy(struct ptb_space *s)
 		return PTB_OK;
 	}
 	if (s->sealed) {
-		struct table_batch r = run_batch(s, BATCH_RETIRE, 0);
+		struct batch_result r = run_batch(s, BATCH_RETIRE, 0);
 		if (r.err) {
 			/* Seal again what this call retired, children first: the
 			 * first `handled` of the retire order are the last

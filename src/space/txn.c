@@ -101,6 +101,11 @@ ptb_err_t txn_begin(struct txn *t, struct ptb_space *s, uint64_t tables, uint64_
 		}
 	}
 	if (t->live && !err) {
+		err = alloc_page(s, 0, &t->buf_pa);
+		if (!err)
+			t->buf = (struct txn_bufs *)space_table(s, t->buf_pa);
+	}
+	if (t->live && !err) {
 		uint64_t records = 2 * tables + 2 * writes;
 		uint64_t pages = (records + J_PER_PAGE - 1) / J_PER_PAGE;
 		ptb_pa_t prev = ptb_pa(0);
@@ -132,6 +137,10 @@ void txn_abort(struct txn *t)
 	t->resv = ptb_pa(0);
 	t->nresv = 0;
 	journal_free(t);
+	if (t->buf) {
+		free_page(t->s, t->buf_pa, 0);
+		t->buf = NULL;
+	}
 }
 
 ptb_pa_t txn_new_table(struct txn *t, unsigned level)
@@ -150,13 +159,13 @@ static void push_seals(struct txn *t)
 	if (!t->nseal || t->err)
 		return;
 	size_t done = 0;
-	ptb_err_t err = t->s->be.ops->seal(t->s->be.ctx, t->seal_buf, t->nseal, &done);
+	ptb_err_t err = t->s->be.ops->seal(t->s->be.ctx, t->buf->seal, t->nseal, &done);
 	if (err)
 		t->err = err;
 	else
 		done = t->nseal;
 	for (size_t i = 0; i < done; i++)
-		journal_add(t, J_SEALED, t->seal_buf[i].pa, t->seal_buf[i].level, 0);
+		journal_add(t, J_SEALED, t->buf->seal[i].pa, t->buf->seal[i].level, 0);
 	t->nseal = 0;
 }
 
@@ -166,13 +175,13 @@ static void push_writes(struct txn *t)
 	if (!t->nlive || t->err)
 		return;
 	size_t done = 0;
-	ptb_err_t err = t->s->be.ops->write_live(t->s->be.ctx, t->live_buf, t->nlive, &done);
+	ptb_err_t err = t->s->be.ops->write_live(t->s->be.ctx, t->buf->live, t->nlive, &done);
 	if (err)
 		t->err = err;
 	else
 		done = t->nlive;
 	for (size_t i = 0; i < done; i++)
-		journal_add(t, J_WRITE, t->live_buf[i].entry_pa, t->live_buf[i].level, t->live_old[i]);
+		journal_add(t, J_WRITE, t->buf->live[i].entry_pa, t->buf->live[i].level, t->buf->live_old[i]);
 	t->nlive = 0;
 }
 
@@ -182,7 +191,7 @@ void txn_table_done(struct txn *t, ptb_pa_t pa, unsigned level)
 		return; /* after a refusal the build runs on only to its end: undone */
 	if (t->nseal == TXN_BATCH)
 		push_seals(t);
-	t->seal_buf[t->nseal++] = (struct ptb_table_ref){ pa, level };
+	t->buf->seal[t->nseal++] = (struct ptb_table_ref){ pa, level };
 }
 
 void txn_write(struct txn *t, ptb_pa_t tpa, uint64_t *tbl, unsigned level, unsigned idx,
@@ -196,8 +205,8 @@ void txn_write(struct txn *t, ptb_pa_t tpa, uint64_t *tbl, unsigned level, unsig
 		return;
 	if (t->nlive == TXN_BATCH)
 		push_writes(t);
-	t->live_old[t->nlive] = tbl[idx];
-	t->live_buf[t->nlive++] = (struct ptb_live_write){
+	t->buf->live_old[t->nlive] = tbl[idx];
+	t->buf->live[t->nlive++] = (struct ptb_live_write){
 		ptb_pa(tpa.raw + 8ull * idx), val, level };
 }
 
@@ -242,7 +251,7 @@ static void push_retires(struct txn *t)
 	size_t done = 0;
 	if (!t->nretire || t->err)
 		return;
-	ptb_err_t err = t->s->be.ops->retire(t->s->be.ctx, t->retire_buf, t->nretire, &done);
+	ptb_err_t err = t->s->be.ops->retire(t->s->be.ctx, t->buf->retire, t->nretire, &done);
 	t->retired += err ? done : t->nretire;
 	t->err = err;
 	t->nretire = 0;
@@ -256,14 +265,14 @@ static void retire_one(struct txn *t, ptb_pa_t pa, unsigned level)
 	if (t->nretire == TXN_BATCH)
 		push_retires(t);
 	if (!t->err)
-		t->retire_buf[t->nretire++] = (struct ptb_table_ref){ pa, level };
+		t->buf->retire[t->nretire++] = (struct ptb_table_ref){ pa, level };
 }
 
 static void push_reseals(struct txn *t)
 {
 	size_t done;
 	if (t->nseal) /* what the platform sealed before, it seals again */
-		(void)t->s->be.ops->seal(t->s->be.ctx, t->seal_buf, t->nseal, &done);
+		(void)t->s->be.ops->seal(t->s->be.ctx, t->buf->seal, t->nseal, &done);
 	t->nseal = 0;
 }
 
@@ -277,7 +286,7 @@ static void reseal_one(struct txn *t, ptb_pa_t pa, unsigned level)
 	}
 	if (t->nseal == TXN_BATCH)
 		push_reseals(t);
-	t->seal_buf[t->nseal++] = (struct ptb_table_ref){ pa, level };
+	t->buf->seal[t->nseal++] = (struct ptb_table_ref){ pa, level };
 }
 
 void txn_free_later(struct txn *t, ptb_pa_t pa, unsigned level)
