@@ -19,7 +19,7 @@ HOST_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -Ibackends/sim 
 ASAN_CFLAGS := $(STD) $(WARN) $(INC) -O1 -g -DPTB_DEBUG=1 -Ibackends/sim -Ibackends/checked -Ibackends/dump -Itests/support \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FREE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -ffreestanding -nostdlib \
-	-fno-pic -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
+	-Wframe-larger-than=1024 -fno-pic -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \
 	-fno-asynchronous-unwind-tables $(if $(filter 1,$(DEBUG)),-fsanitize=undefined -fsanitize-undefined-trap-on-error)
 
 .PHONY: all lib deps check check-suites check-host check-asan check-free clean mutate

@@ -154,7 +154,7 @@ static ptb_err_t bootstrap(void)
 	};
 	if (contains(cmdline, "ptboot.reserve=min")) {
 		uint64_t need;
-		ptb_err_t err = ptb_boot_reserve_needed(&in, &need);
+		ptb_err_t err = ptb_boot_reserve_needed(&boot, &in, &need);
 		if (err)
 			return err;
 		in.reserve_pages = need;

@@ -313,7 +313,10 @@ static void run_machine(const struct machine *m)
 	struct world *w = calloc(1, sizeof(*w));
 	world_init(w, m, 1);
 	uint64_t need;
-	assert_int_equal(ptb_boot_reserve_needed(&w->in, &need), PTB_OK);
+	struct ptb_boot *work = malloc(sizeof(*work));
+	assert_int_equal(ptb_boot_reserve_needed(NULL, &w->in, &need), PTB_E_INVAL);
+	assert_int_equal(ptb_boot_reserve_needed(work, &w->in, &need), PTB_OK);
+	free(work);
 	/* one page less: out of memory, cleanly, before anything changed */
 	if (need > 1) {
 		w->in.reserve_pages = need - 1;

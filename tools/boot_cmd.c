@@ -187,12 +187,13 @@ static int make_machine(struct machine *m, const struct boot_opts *o)
 }
 
 static struct ptb_boot boot;     /* the bootstrap's working state (large) */
+static struct ptb_boot scratch;  /* for ptb_boot_min_tables/reserve_needed */
 static struct machine machine;
 
 static int boot_failed(ptb_err_t err, const struct ptb_boot_input *in, const struct ptb_sim *sim)
 {
 	uint64_t need = 0;
-	if (err == PTB_E_NOMEM && !ptb_boot_reserve_needed(in, &need))
+	if (err == PTB_E_NOMEM && !ptb_boot_reserve_needed(&scratch, in, &need))
 		fprintf(stderr, "ptboot boot: the reserve of %llu pages is too small: the bootstrap needs %llu\n",
 			(unsigned long long)in->reserve_pages, (unsigned long long)need);
 	else if (err == PTB_E_REFUSED && sim)
@@ -238,7 +239,7 @@ static int check_host_memory(const struct boot_opts *o, uint64_t dm, struct ptb_
 {
 	int rc = place_kernel(o, dm, o->reserve ? o->reserve : 1, in);
 	uint64_t tables = 0;
-	if (rc >= 0 || ptb_boot_min_tables(in, &tables))
+	if (rc >= 0 || ptb_boot_min_tables(&scratch, in, &tables))
 		return rc; /* an input error: plan_reserve reports it */
 	const char *whose = "--max-host-mem";
 	uint64_t limit = o->max_host_mem, need = machine_host_bytes(tables, o->xen);
@@ -266,7 +267,7 @@ static int plan_reserve(const struct boot_opts *o, uint64_t dm, struct ptb_boot_
 		int rc = place_kernel(o, dm, pages, in);
 		if (rc >= 0 || o->reserve)
 			return rc;
-		ptb_err_t err = ptb_boot_reserve_needed(in, &need);
+		ptb_err_t err = ptb_boot_reserve_needed(&scratch, in, &need);
 		if (err)
 			return boot_failed(err, in, NULL);
 		if (need == pages)
@@ -360,7 +361,7 @@ static int simulate(const struct boot_opts *o, struct ptb_sim *sim)
 	struct boot_report r = { .boot = &boot, .in = &in, .sim = ptb_sim_stats(sim),
 				 .min_tables = mintables_count(&in, mintables_max_leaf(&in)),
 				 .platform = o->xen ? "xen" : "native", .command = o->command };
-	if (ptb_boot_min_tables(&in, &r.model_min_tables))
+	if (ptb_boot_min_tables(&scratch, &in, &r.model_min_tables))
 		r.model_min_tables = 0;
 	return write_reports(o, &r);
 }

@@ -205,15 +205,23 @@ PTB_MUST_CHECK ptb_err_t ptb_boot_run(struct ptb_boot *b, const struct ptb_boot_
 /*
  * ptb_boot_reserve_needed: the smallest reserve (pages) with which
  * ptb_boot_run succeeds on these inputs (reserve_pages is ignored).
- * On error: the input codes of ptb_boot_run.  Must not: call any hook.
+ * work: a struct ptb_boot the caller owns, used as scratch (the model runs
+ *   in it; e.g. the one later given to ptb_boot_run), so that no 9 KiB
+ *   lives on the stack.
+ * Post: *work holds nothing of use.
+ * On error: PTB_E_INVAL (work NULL), the input codes of ptb_boot_run.
+ * Must not: call any hook.
  */
-PTB_MUST_CHECK ptb_err_t ptb_boot_reserve_needed(const struct ptb_boot_input *in, uint64_t *pages);
+PTB_MUST_CHECK ptb_err_t ptb_boot_reserve_needed(struct ptb_boot *work, const struct ptb_boot_input *in,
+						 uint64_t *pages);
 
 /*
  * ptb_boot_min_tables: the fewest tables any builder needs for the kernel
  * segments, extra ranges and the direct map of usable RAM under the
- * input's policy (each table at each level counted once).
+ * input's policy (each table at each level counted once).  work: as for
+ * ptb_boot_reserve_needed.  Must not: call any hook.
  */
-PTB_MUST_CHECK ptb_err_t ptb_boot_min_tables(const struct ptb_boot_input *in, uint64_t *tables);
+PTB_MUST_CHECK ptb_err_t ptb_boot_min_tables(struct ptb_boot *work, const struct ptb_boot_input *in,
+					     uint64_t *tables);
 
 #endif

@@ -27,14 +27,15 @@ static uint64_t min_tables(struct ptb_boot *b)
 	return b->model.tables + 1;
 }
 
-ptb_err_t ptb_boot_min_tables(const struct ptb_boot_input *in, uint64_t *tables)
+ptb_err_t ptb_boot_min_tables(struct ptb_boot *work, const struct ptb_boot_input *in, uint64_t *tables)
 {
-	struct ptb_boot b;
+	if (!work || !in || !tables)
+		return PTB_E_INVAL;
 	struct ptb_boot_input copy = *in;
 	copy.reserve_pages = copy.reserve_pages ? copy.reserve_pages : 1;
-	ptb_err_t err = boot_input_init(&b, &copy);
+	ptb_err_t err = boot_input_init(work, &copy);
 	if (!err)
-		*tables = min_tables(&b);
+		*tables = min_tables(work);
 	return err;
 }
 
@@ -71,25 +72,27 @@ ptb_err_t ptb_boot_run(struct ptb_boot *b, const struct ptb_boot_input *in)
 	return PTB_OK;
 }
 
-ptb_err_t ptb_boot_reserve_needed(const struct ptb_boot_input *in, uint64_t *pages)
+ptb_err_t ptb_boot_reserve_needed(struct ptb_boot *work, const struct ptb_boot_input *in, uint64_t *pages)
 {
 	static const uint64_t limit = 1ull << 40;
-	struct ptb_boot b;
+	if (!work || !in || !pages)
+		return PTB_E_INVAL;
+	struct ptb_boot *b = work;
 	struct ptb_boot_input copy = *in;
 	copy.reserve_pages = 1; /* validated as one page; the size is what we seek */
-	ptb_err_t err = boot_input_init(&b, &copy);
+	ptb_err_t err = boot_input_init(b, &copy);
 	if (err)
 		return err;
 	/* Feasibility grows with the reserve: find the least feasible size. */
 	uint64_t hi = 1;
-	while ((err = dry_run(&b, hi)) == PTB_E_NOMEM && hi < limit)
+	while ((err = dry_run(b, hi)) == PTB_E_NOMEM && hi < limit)
 		hi *= 2;
 	if (err)
 		return err;
 	uint64_t lo = hi / 2; /* infeasible, or 0 */
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
-		err = dry_run(&b, mid);
+		err = dry_run(b, mid);
 		if (err == PTB_OK)
 			hi = mid;
 		else if (err == PTB_E_NOMEM)
