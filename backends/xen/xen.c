@@ -317,20 +317,32 @@ static ptb_err_t xen_write_live(void *ctx, const struct ptb_live_write *w, size_
 	return PTB_OK;
 }
 
+static bool is_pinned(const struct ptb_xen *x, ptb_pa_t pa)
+{
+	for (unsigned i = 0; i < x->npinned; i++)
+		if (x->pinned[i].raw == pa.raw)
+			return true;
+	return false;
+}
+
 static ptb_err_t xen_activate(void *ctx, ptb_pa_t root, unsigned level)
 {
 	struct ptb_xen *x = xen(ctx);
-	if (level != 4 || x->npinned == 4)
+	/* A root activated before (and not retired since) is pinned still:
+	 * Xen refuses to pin it twice, so switch to it only. */
+	bool pin = !is_pinned(x, root);
+	if (level != 4 || (pin && x->npinned == 4))
 		return PTB_E_INVAL;
 	uint64_t mfn = mfn_of(x, root.raw);
 	if (mfn == INVALID_MFN)
 		return refused(x, -22);
-	unsigned done;
-	x->ext[0] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_PIN_L4, .arg1 = mfn };
-	x->ext[1] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_NEW_BASEPTR, .arg1 = mfn };
-	ptb_err_t err = mmuext(x, 2, &done);
+	unsigned done, n = 0;
+	if (pin)
+		x->ext[n++] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_PIN_L4, .arg1 = mfn };
+	x->ext[n++] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_NEW_BASEPTR, .arg1 = mfn };
+	ptb_err_t err = mmuext(x, n, &done);
 	if (err) {
-		if (done == 1) { /* pinned but not switched to: leave nothing pinned */
+		if (pin && done == 1) { /* pinned but not switched to: leave nothing pinned */
 			long last = x->stats.last_error;
 			x->ext[0] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_UNPIN, .arg1 = mfn };
 			(void)mmuext(x, 1, &done);
@@ -338,8 +350,10 @@ static ptb_err_t xen_activate(void *ctx, ptb_pa_t root, unsigned level)
 		}
 		return err;
 	}
-	x->pinned[x->npinned++] = root;
-	x->stats.pins++;
+	if (pin) {
+		x->pinned[x->npinned++] = root;
+		x->stats.pins++;
+	}
 	if (x->switch_after) {
 		x->access = x->access_after;
 		for (unsigned i = 0; i < x->nwin_after; i++)
