@@ -246,7 +246,7 @@ static ptb_err_t op_map(struct fx *x)
 
 static ptb_err_t op_protect(struct fx *x)
 {
-	return ptb_space_protect(&x->s, ptb_va(DM + 4096), 4 * MiB, 0);
+	return ptb_space_protect(&x->s, ptb_va(DM + 2 * MiB - 4096), MiB, 0); /* 2 L1s */
 }
 
 /* frees the L1 of [2M, 4M), changes entries on both sides */
@@ -430,12 +430,293 @@ static void test_activate_refused_and_back(void **state)
 			rw++;
 			root_rw_after_unpin |= e->mfn == a_root;
 		}
-		assert_true(e->kind == XF_EV_UNPIN || e->kind == XF_EV_RW);
+		assert_true(e->kind == XF_EV_UNPIN || e->kind == XF_EV_RW || e->kind == XF_EV_FLUSH ||
+			    e->kind == XF_EV_INVLPG);
 	}
 	assert_true(unpin_at);
 	assert_true(root_rw_after_unpin);
 	assert_int_equal(rw, out - x->outstanding);
 	assert_false(x->xf->f[a_root_pfn].pinned);
+	fx_free(x);
+}
+
+/* pa_of reads the m2p only below m2p_frames (the m2p is allocated to exactly
+ * that size: a read past it is an ASan error), refuses stale entries, and a
+ * leaf whose frame is past the m2p makes query answer PTB_E_RANGE. */
+static void test_m2p_bounds(void **state)
+{
+	(void)state;
+	struct fx *x = fx_new();
+	const struct ptb_backend_ops *o = &ptb_xen_ops;
+	ptb_pa_t pa = ptb_pa(0x5000);
+	for (uint64_t p = 0; p < NPFN; p += 255) {
+		assert_int_equal(o->pa_of(&x->xb, ptb_frame(x->xf->p2m[p]), &pa), PTB_OK);
+		assert_int_equal(pa.raw, p * PG);
+	}
+	uint64_t stale = 0;
+	for (uint64_t m = 0; m < M2P_FRAMES; m++)
+		if (x->xf->own[m] == ~0ull) {
+			pa = ptb_pa(0x5000);
+			assert_int_equal(o->pa_of(&x->xb, ptb_frame(m), &pa), PTB_E_RANGE);
+			assert_int_equal(pa.raw, 0x5000);
+			stale++;
+		}
+	assert_true(stale > 0);
+	static const uint64_t beyond[] = { M2P_FRAMES, M2P_FRAMES + 1, NMFN - 1, NMFN, 1ull << 32,
+					   (1ull << 40) - 1, ~0ull >> 12 };
+	for (size_t i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++) {
+		pa = ptb_pa(0x5000);
+		assert_int_equal(o->pa_of(&x->xb, ptb_frame(beyond[i]), &pa), PTB_E_RANGE);
+		assert_int_equal(pa.raw, 0x5000);
+	}
+	/* frames_of: pages past nr_pages have no frame */
+	ptb_frame_t fr[4];
+	assert_int_equal(o->frames_of(&x->xb, ptb_pa((NPFN - 2) * PG), 2, fr), PTB_OK);
+	assert_int_equal(fr[0].raw, x->xf->p2m[NPFN - 2]);
+	assert_int_equal(fr[1].raw, x->xf->p2m[NPFN - 1]);
+	assert_int_equal(o->frames_of(&x->xb, ptb_pa((NPFN - 2) * PG), 3, fr), PTB_E_RANGE);
+	assert_int_equal(o->frames_of(&x->xb, ptb_pa(NPFN * PG), 1, fr), PTB_E_RANGE);
+	/* and through a space: a leaf left pointing past the m2p */
+	assert_int_equal(ptb_space_map(&x->s, ptb_va(DM), ptb_pa(0), 2 * MiB, PTB_ATTR_WRITE, 0), PTB_OK);
+	struct { uint64_t mfn; unsigned idx; } probe = { 0, 7 };
+	struct tables t = { .x = x };
+	assert_true(xf_walk(x->xf, x->xf->base, NULL, on_table, &t) == 4);
+	assert_int_equal(t.level[3], 1);
+	probe.mfn = x->xf->p2m[t.pfn[3]];
+	uint64_t *l1 = xf_mpage(x->xf, probe.mfn), keep = l1[probe.idx];
+	struct ptb_mapping q;
+	for (size_t i = 0; i < sizeof(beyond) / sizeof(beyond[0]); i++) {
+		xf_poke(x->xf, probe.mfn, probe.idx, (keep & ~0x000ffffffffff000ull) | (beyond[i] & 0xffffffffffull) << 12);
+		assert_int_equal(ptb_space_query(&x->s, ptb_va(DM + probe.idx * PG), &q), PTB_E_RANGE);
+	}
+	xf_poke(x->xf, probe.mfn, probe.idx, keep);
+	assert_int_equal(ptb_space_query(&x->s, ptb_va(DM + probe.idx * PG), &q), PTB_OK);
+	assert_int_equal(q.pa.raw, probe.idx * PG);
+	fx_free(x);
+}
+
+/* Flushes: a range of up to PTB_XEN_BATCH pages is one INVLPG per page it
+ * touches, at those pages; more, or everything, is one TLB_FLUSH_LOCAL;
+ * one mmuext_op call each time. */
+static void test_flush(void **state)
+{
+	(void)state;
+	struct fx *x = fx_new();
+	static const struct { uint64_t va, len, pages; } cases[] = {
+		{ DM, PG, 1 }, { DM + 3 * PG, 3 * PG, 3 }, { DM + 5 * PG, 64 * PG, 64 }, { DM, 65 * PG, 0 },
+		{ DM, 0, 0 }, { DM + 10 * PG, 1024 * PG, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		unsigned from = x->xf->nlog;
+		uint64_t calls = x->xf->n.mmuext_calls;
+		ptb_xen_ops.flush(&x->xb, ptb_va(cases[i].va), cases[i].len);
+		assert_int_equal(x->xf->n.mmuext_calls, calls + 1);
+		unsigned n = x->xf->nlog - from;
+		if (!cases[i].pages) {
+			assert_int_equal(n, 1);
+			assert_int_equal(x->xf->log[from].kind, XF_EV_FLUSH);
+			continue;
+		}
+		assert_int_equal(n, cases[i].pages);
+		for (unsigned j = 0; j < n; j++) {
+			assert_int_equal(x->xf->log[from + j].kind, XF_EV_INVLPG);
+			assert_int_equal(x->xf->log[from + j].mfn, cases[i].va + j * PG);
+		}
+	}
+	fx_free(x);
+}
+
+/* A space with more tables than one batch (73: 70 L1s, an L2, an L3, the
+ * root), filled while unsealed (no hypercall at all). */
+static void big_space(struct fx *x, struct ptb_space *b)
+{
+	struct ptb_space_config cfg = space_config(x);
+	uint64_t traps = xf_traps(x->xf);
+	assert_int_equal(ptb_space_create(b, &cfg), PTB_OK);
+	for (uint64_t i = 0; i < 70; i++)
+		assert_int_equal(ptb_space_map(b, ptb_va(DM + i * 2 * MiB), ptb_pa(0), 2 * MiB, PTB_ATTR_WRITE, 0),
+				 PTB_OK);
+	assert_int_equal(xf_traps(x->xf), traps);
+}
+
+static void list_table(void *arg, uint64_t pfn, unsigned level)
+{
+	struct tables *t = arg;
+	if (t->n < 256) {
+		t->pfn[t->n] = pfn;
+		t->level[t->n] = level;
+	}
+	t->n++;
+}
+
+/* The tables under root, parents first (the fake's walk). */
+static long tables_of(struct fx *x, ptb_pa_t root, struct tables *t, struct ptb_table_ref *refs)
+{
+	*t = (struct tables){ .x = x };
+	long n = xf_walk(x->xf, mfn(x, root), NULL, list_table, t);
+	for (long i = 0; i < n && i < 256; i++)
+		refs[i] = (struct ptb_table_ref){ ptb_pa(t->pfn[i] * PG), t->level[i] };
+	return n;
+}
+
+static bool all_writable(const struct xenfake *xf, uint64_t pfn)
+{
+	return !xf->f[pfn].tcount && xf->f[pfn].wcount == 2; /* both aliases writable, no type */
+}
+
+/* Seal of 73 tables refused at every multicall entry (or stop), for every
+ * k: the space is unsealed as before (every table writable, no type); then
+ * sealed in two multicalls, each table read-only exactly once. */
+static void seal_refused_each(enum xf_inject kind)
+{
+	struct fx *x = fx_new();
+	struct ptb_space b;
+	struct tables t;
+	struct ptb_table_ref refs[80];
+	big_space(x, &b);
+	assert_int_equal(tables_of(x, b.root, &t, refs), 73);
+	uint64_t k, before = 0, mc = 0, uvm = 0, stat = 0;
+	for (k = 1;; k++) {
+		uint64_t h = xf_state_hash(x->xf, mfn(x, b.root));
+		before = x->xf->n.pages_ro;
+		mc = x->xf->n.multicalls;
+		uvm = x->xf->n.uvm;
+		stat = x->xb.stats.rw_to_ro;
+		xf_inject(x->xf, kind, k);
+		ptb_err_t err = ptb_space_seal(&b);
+		xf_inject_off(x->xf);
+		if (!err)
+			break;
+		assert_int_equal(err, PTB_E_REFUSED);
+		assert_false(b.sealed);
+		assert_int_equal(xf_state_hash(x->xf, mfn(x, b.root)), h);
+		for (unsigned i = 0; i < 73; i++)
+			assert_true(all_writable(x->xf, t.pfn[i]));
+		assert_null(xf_audit(x->xf));
+	}
+	print_message("seal of 73 tables refused at each of %llu %s, undone every time\n",
+		      (unsigned long long)(k - 1), kind_name[kind]);
+	assert_int_equal(k - 1, 2 * 73);      /* two aliases per table */
+	assert_int_equal(x->xf->n.pages_ro - before, 73);
+	assert_int_equal(x->xf->n.multicalls - mc, 2);
+	assert_int_equal(x->xf->n.uvm - uvm, 2 * 73);
+	assert_int_equal(x->xb.stats.rw_to_ro - stat, 73);
+	for (unsigned i = 0; i < 73; i++)
+		assert_true(xf_read_only(x->xf, t.pfn[i]) && !x->xf->f[t.pfn[i]].tcount);
+	assert_int_equal(ptb_space_destroy(&b), PTB_OK); /* never pinned: retire is flips only */
+	for (unsigned i = 0; i < 73; i++)
+		assert_true(all_writable(x->xf, t.pfn[i]));
+	fx_free(x);
+}
+
+/* Retire (through the hook, as ptboot calls it: parents first) of a pinned
+ * root and its 72 tables refused at every item of every kind: [0, done) are
+ * NEW (no type, writable), the rest SEALED (read-only; the root pinned again
+ * when it is among them); the rest then retires. */
+static void test_seal_and_retire_in_batches(void **state)
+{
+	(void)state;
+	seal_refused_each(XF_FAIL_MC_ENTRY);
+	seal_refused_each(XF_FAIL_MC_ABORT);
+	struct fx *x = fx_new();
+	struct ptb_space b;
+	struct tables t;
+	struct ptb_table_ref refs[80];
+	big_space(x, &b);
+	assert_int_equal(ptb_space_seal(&b), PTB_OK);
+	assert_int_equal(tables_of(x, b.root, &t, refs), 73);
+	unsigned from = x->xf->nlog;
+	uint64_t calls = x->xf->n.mmuext_calls, a_root = mfn(x, x->s.root), b_root = mfn(x, b.root);
+	assert_int_equal(ptb_space_activate(&b), PTB_OK);
+	assert_int_equal(x->xf->nlog - from, 2);
+	assert_int_equal(x->xf->log[from].kind, XF_EV_PIN);
+	assert_int_equal(x->xf->log[from].mfn, b_root);
+	assert_int_equal(x->xf->log[from + 1].kind, XF_EV_BASE);
+	assert_int_equal(x->xf->log[from + 1].mfn, b_root);
+	assert_int_equal(x->xf->n.mmuext_calls, calls + 1);
+	for (unsigned i = 0; i < 73; i++)
+		assert_int_equal(x->xf->f[t.pfn[i]].type, t.level[i]);
+	assert_int_equal(ptb_space_activate(&x->s), PTB_OK);
+	assert_int_equal(x->xf->base, a_root);
+	assert_true(x->xf->f[t.pfn[0]].pinned);
+	const struct ptb_backend_ops *o = &ptb_xen_ops;
+	static const enum xf_inject kinds[] = { XF_FAIL_EXT, XF_FAIL_MC_ENTRY, XF_FAIL_MC_ABORT };
+	static const uint64_t expect[] = { 1, 1 + 2 * 73, 1 + 2 * 73 }; /* the unpin, the flips */
+	for (size_t kk = 0; kk < 3; kk++) {
+		uint64_t k;
+		for (k = 1;; k++) {
+			uint64_t h = xf_state_hash(x->xf, b_root), pins = x->xb.stats.pins;
+			size_t done = 99;
+			xf_inject(x->xf, kinds[kk], k);
+			x->xf->nlog = from = 0; /* the log of this call only */
+			ptb_err_t err = o->retire(&x->xb, refs, 73, &done);
+			xf_inject_off(x->xf);
+			if (!err) {
+				assert_int_equal(done, 73);
+				break;
+			}
+			assert_int_equal(err, PTB_E_REFUSED);
+			assert_true(done < 73);
+			for (size_t i = 0; i < 73; i++)
+				assert_true(i < done ? all_writable(x->xf, t.pfn[i])
+						     : xf_read_only(x->xf, t.pfn[i]));
+			assert_int_equal(x->xf->f[t.pfn[0]].pinned, done == 0);
+			assert_int_equal(x->xb.npinned, done == 0 ? 2 : 1);
+			assert_null(xf_audit(x->xf));
+			if (done == 0) {
+				assert_int_equal(xf_state_hash(x->xf, b_root), h);
+			} else { /* the root was unpinned, retired, and stays so */
+				bool unpinned = false;
+				for (unsigned i = from; i < x->xf->nlog; i++)
+					unpinned |= x->xf->log[i].kind == XF_EV_UNPIN && x->xf->log[i].mfn == b_root;
+				assert_true(unpinned);
+				assert_int_equal(x->xb.stats.pins, pins);
+			}
+			size_t rest = 0;
+			assert_int_equal(o->retire(&x->xb, refs + done, 73 - done, &rest), PTB_OK);
+			assert_int_equal(rest, 73 - done);
+			for (size_t i = 0; i < 73; i++)
+				assert_true(all_writable(x->xf, t.pfn[i]));
+			assert_int_equal(x->xb.npinned, 1);
+			/* seal (children first) and pin again for the next k */
+			struct ptb_table_ref rev[80];
+			for (size_t i = 0; i < 73; i++)
+				rev[i] = refs[72 - i];
+			assert_int_equal(o->seal(&x->xb, rev, 73, &rest), PTB_OK);
+			assert_int_equal(ptb_xen_pin_root(&x->xb, b.root), PTB_OK);
+			assert_int_equal(xf_state_hash(x->xf, b_root), h);
+		}
+		print_message("retire of 73 tables (a pinned root) refused at each of %llu %s, contract kept\n",
+			      (unsigned long long)(k - 1), kind_name[kinds[kk]]);
+		assert_int_equal(k - 1, expect[kk]);
+		/* the successful retire: the unpin first, then each table writable once */
+		unsigned unpin_at = 0, rw = 0;
+		for (unsigned i = from; i < x->xf->nlog; i++) {
+			const struct xf_event *e = &x->xf->log[i];
+			if (e->kind == XF_EV_UNPIN) {
+				assert_int_equal(e->mfn, b_root);
+				assert_int_equal(unpin_at, 0);
+				unpin_at = i + 1;
+			} else {
+				assert_int_equal(e->kind, XF_EV_RW);
+				assert_true(unpin_at != 0);
+				rw++;
+			}
+		}
+		assert_int_equal(rw, 73);
+		assert_false(x->xf->f[t.pfn[0]].pinned);
+		if (kk < 2) {
+			size_t rest;
+			struct ptb_table_ref rev[80];
+			for (size_t i = 0; i < 73; i++)
+				rev[i] = refs[72 - i];
+			assert_int_equal(o->seal(&x->xb, rev, 73, &rest), PTB_OK);
+			assert_int_equal(ptb_xen_pin_root(&x->xb, b.root), PTB_OK);
+		}
+	}
+	/* B is gone by hand: its pages back to the allocator (checked NEW) */
+	for (size_t i = 0; i < 73; i++)
+		page_free(x, refs[i].pa);
 	fx_free(x);
 }
 
@@ -445,6 +726,9 @@ int main(void)
 		cmocka_unit_test(test_map_is_batched),
 		cmocka_unit_test(test_refusal_of_every_item_rolls_back),
 		cmocka_unit_test(test_activate_refused_and_back),
+		cmocka_unit_test(test_m2p_bounds),
+		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_seal_and_retire_in_batches),
 	};
 	return cmocka_run_group_tests_name("xen backend on a fake Xen", tests, NULL, NULL);
 }

@@ -40,8 +40,10 @@ struct xenfake *xf_new(uint64_t npfn, uint64_t nmfn, uint64_t m2p_frames, uint64
 	xf->m2p = malloc((m2p_frames ? m2p_frames : 1) * sizeof(uint64_t));
 	xf->own = malloc(nmfn * sizeof(uint64_t));
 	xf->f = calloc(npfn, sizeof(*xf->f));
+	xf->tc = malloc(npfn * sizeof(uint32_t));
+	xf->wc = malloc(npfn * sizeof(uint32_t));
 	uint64_t *perm = malloc(nmfn * sizeof(uint64_t));
-	if (!xf->phys || !xf->shadow || !xf->p2m || !xf->m2p || !xf->own || !xf->f || !perm)
+	if (!xf->phys || !xf->shadow || !xf->p2m || !xf->m2p || !xf->own || !xf->f || !xf->tc || !xf->wc || !perm)
 		abort();
 	/* garbage, as pages a domain gets are not cleared */
 	for (uint64_t i = 0; i < npfn * PG / 8; i++)
@@ -82,6 +84,8 @@ void xf_delete(struct xenfake *xf)
 	free(xf->m2p);
 	free(xf->own);
 	free(xf->f);
+	free(xf->tc);
+	free(xf->wc);
 	free(xf);
 }
 
@@ -168,7 +172,7 @@ static bool injected(struct xenfake *xf, enum xf_inject kind)
 static void check_plain_stores(struct xenfake *xf)
 {
 	for (uint64_t p = 0; p < xf->npfn; p++)
-		if (xf_read_only(xf, p) && memcmp(xf->phys + p * PG, xf->shadow + p * PG, PG)) {
+		if (xf->f[p].ro && memcmp(xf->phys + p * PG, xf->shadow + p * PG, PG)) {
 			xf->n.plain_store_faults++;
 			snprintf(xf->why, sizeof(xf->why), "plain store into read-only pfn %#llx",
 				 (unsigned long long)p);
@@ -208,6 +212,8 @@ static long get_entry(struct xenfake *xf, unsigned level, uint64_t e)
 static void put_entry(struct xenfake *xf, unsigned level, uint64_t e)
 {
 	uint64_t pfn = pfn_of_mfn(xf, (e & FRAME_MASK) >> 12);
+	if (pfn == NONE)
+		return; /* put there behind Xen's back (xf_poke): no reference */
 	if (level == 1) {
 		if (e & RW_)
 			xf->f[pfn].wcount--;
@@ -314,8 +320,10 @@ static long ext_ops(struct xenfake *xf, const struct ptb_xen_mmuext_op *op, unsi
 		long rc = 0;
 		if (cmd == PTB_XEN_MMUEXT_TLB_FLUSH_LOCAL) {
 			xf->n.flushes++;
+			logev(xf, XF_EV_FLUSH, 0);
 		} else if (cmd == PTB_XEN_MMUEXT_INVLPG_LOCAL) {
 			xf->n.invlpgs++;
+			logev(xf, XF_EV_INVLPG, mfn);
 		} else if (injected(xf, XF_FAIL_EXT)) {
 			return refuse(xf, EINVAL_, "injected: mmuext op %llu", i);
 		} else if ((pfn = pfn_of_mfn(xf, mfn)) == NONE) {
@@ -386,6 +394,7 @@ static long update_va_mapping(struct xenfake *xf, uint64_t va, uint64_t pte, uin
 		*a = pte;
 		xf->f[pfn].wcount += (uint32_t)now - (uint32_t)was;
 		bool ro_after = xf_read_only(xf, pfn);
+		xf->f[pfn].ro = ro_after;
 		if (!ro_before && ro_after) {
 			xf->n.pages_ro++;
 			xf->f[pfn].ro_flips++;
@@ -454,6 +463,13 @@ uint64_t xf_traps(const struct xenfake *xf)
 	return xf->n.mmu_update_calls + xf->n.mmuext_calls + xf->n.multicalls;
 }
 
+void xf_poke(struct xenfake *xf, uint64_t mfn, unsigned idx, uint64_t val)
+{
+	uint64_t pfn = pfn_of_mfn(xf, mfn);
+	xf_page(xf, pfn)[idx] = val;
+	memcpy(xf->shadow + pfn * PG, xf->phys + pfn * PG, PG);
+}
+
 /* ---- audit and walk ------------------------------------------------------ */
 
 const char *xf_audit(struct xenfake *xf)
@@ -462,12 +478,16 @@ const char *xf_audit(struct xenfake *xf)
 	check_plain_stores(xf);
 	if (xf->n.plain_store_faults)
 		return xf->why;
-	uint32_t *tc = calloc(xf->npfn, sizeof(uint32_t)), *wc = calloc(xf->npfn, sizeof(uint32_t));
-	if (!tc || !wc)
-		abort();
+	uint32_t *tc = xf->tc, *wc = xf->wc;
+	memset(tc, 0, xf->npfn * sizeof(uint32_t));
+	memset(wc, 0, xf->npfn * sizeof(uint32_t));
 	for (uint64_t p = 0; p < xf->npfn; p++) {
 		unsigned all, rw;
 		alias_count(xf, p, &all, &rw);
+		if (xf->f[p].ro != (all && !rw)) {
+			snprintf(msg, sizeof(msg), "pfn %#llx: read-only flag stale", (unsigned long long)p);
+			return msg;
+		}
 		wc[p] += rw;
 		tc[p] += xf->f[p].pinned;
 		const struct xf_frame *f = &xf->f[p];
@@ -505,8 +525,6 @@ const char *xf_audit(struct xenfake *xf)
 			err = msg;
 		}
 	}
-	free(tc);
-	free(wc);
 	return err;
 }
 

@@ -45,6 +45,8 @@ enum xf_event_kind {
 	XF_EV_UNPIN,    /* MMUEXT_UNPIN_TABLE (mfn) */
 	XF_EV_BASE,     /* MMUEXT_NEW_BASEPTR (mfn) */
 	XF_EV_USER_BASE,/* MMUEXT_NEW_USER_BASEPTR (mfn) */
+	XF_EV_FLUSH,    /* MMUEXT_TLB_FLUSH_LOCAL */
+	XF_EV_INVLPG,   /* MMUEXT_INVLPG_LOCAL (mfn: the linear address) */
 };
 
 struct xf_event {
@@ -52,6 +54,8 @@ struct xf_event {
 	uint64_t mfn;
 };
 
+/* events past XF_LOG are dropped: a test that reads the log of a call sets
+ * nlog = 0 before it */
 #define XF_LOG 8192
 
 struct xf_counts {
@@ -80,6 +84,7 @@ struct xf_frame {
 	uint32_t tcount;       /* type references */
 	uint32_t wcount;       /* writable mappings */
 	uint32_t ro_flips, rw_flips; /* XF_EV_RO / XF_EV_RW of this page */
+	bool ro;               /* every alias read-only (cached: xf_read_only) */
 };
 
 struct xenfake {
@@ -89,6 +94,7 @@ struct xenfake {
 	uint64_t *p2m;         /* pfn -> mfn (the guest's start_info.mfn_list) */
 	uint64_t *m2p;         /* mfn -> pfn, m2p_frames entries (the guest's view) */
 	uint64_t *own;         /* the fake's mfn -> pfn over nmfn; ~0: not ours */
+	uint32_t *tc, *wc;     /* scratch of xf_audit */
 	struct xf_frame *f;    /* by pfn */
 	struct ptb_xen_window win[PTB_XEN_WINDOWS];
 	unsigned nwin;
@@ -127,6 +133,10 @@ uint64_t *xf_mpage(struct xenfake *xf, uint64_t mfn);
 /* Recompute every type count and writable count from memory and compare;
  * also checks plain stores.  NULL when consistent, else what differs. */
 const char *xf_audit(struct xenfake *xf);
+
+/* Store val into entry idx of the page at mfn behind Xen's back (what
+ * another party, e.g. the domain builder, left there), not a fault. */
+void xf_poke(struct xenfake *xf, uint64_t mfn, unsigned idx, uint64_t val);
 
 /* Whether every alias of pfn is read-only. */
 bool xf_read_only(const struct xenfake *xf, uint64_t pfn);
