@@ -720,6 +720,56 @@ static void test_seal_and_retire_in_batches(void **state)
 	fx_free(x);
 }
 
+/* Retire of a pinned root together with a table outside its tree (sealed,
+ * linked nowhere: retire's Pre allows it) with the unpin refused: the
+ * table's flips went through and are undone; the root was never unpinned
+ * and must stay pinned in the backend's own list too, so that the next
+ * retire unpins it (a repin of a pinned root is refused by Xen). */
+static void test_retire_unpin_refused_with_other_table(void **state)
+{
+	(void)state;
+	static const enum xf_inject kinds[] = { XF_FAIL_EXT, XF_FAIL_MC_ENTRY };
+	for (size_t kk = 0; kk < 2; kk++) {
+		struct fx *x = fx_new();
+		struct ptb_space b;
+		second_space(x, &b);
+		assert_int_equal(ptb_space_activate(&b), PTB_OK);
+		assert_int_equal(ptb_space_activate(&x->s), PTB_OK);
+		/* the root alone: its tree's other tables retired with it later */
+		const struct ptb_backend_ops *o = &ptb_xen_ops;
+		ptb_pa_t other = ptb_pa(0);
+		size_t done = 99;
+		assert_int_equal(page_alloc(x, &other), PTB_OK);
+		memset(xf_page(x->xf, other.raw / PG), 0, PG);
+		struct ptb_table_ref one = { other, 1 };
+		assert_int_equal(o->seal(&x->xb, &one, 1, &done), PTB_OK);
+		struct tables t;
+		struct ptb_table_ref refs[8];
+		assert_int_equal(tables_of(x, b.root, &t, refs), 5);
+		struct ptb_table_ref two[2] = { refs[0], one };
+		uint64_t h = xf_state_hash(x->xf, mfn(x, b.root));
+		unsigned npinned = x->xb.npinned;
+		xf_inject(x->xf, kinds[kk], 1); /* the unpin */
+		assert_int_equal(o->retire(&x->xb, two, 2, &done), PTB_E_REFUSED);
+		xf_inject_off(x->xf);
+		assert_int_equal(done, 0);
+		assert_true(x->xf->f[b.root.raw / PG].pinned);
+		assert_true(xf_read_only(x->xf, other.raw / PG));
+		assert_int_equal(xf_state_hash(x->xf, mfn(x, b.root)), h);
+		assert_int_equal(x->xb.npinned, npinned); /* the backend knows it is pinned */
+		assert_null(xf_audit(x->xf));
+		/* and now it retires: unpinned, every table writable */
+		assert_int_equal(o->retire(&x->xb, two, 2, &done), PTB_OK);
+		assert_int_equal(o->retire(&x->xb, refs + 1, 4, &done), PTB_OK);
+		assert_false(x->xf->f[b.root.raw / PG].pinned);
+		assert_int_equal(x->xb.npinned, npinned - 1);
+		page_free(x, other);
+		for (size_t i = 0; i < 5; i++)
+			page_free(x, refs[i].pa);
+		fx_free(x);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_m2p_bounds),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_seal_and_retire_in_batches),
+		cmocka_unit_test(test_retire_unpin_refused_with_other_table),
 	};
 	return cmocka_run_group_tests_name("xen backend on a fake Xen", tests, NULL, NULL);
 }
