@@ -155,6 +155,24 @@ static void consistent(struct fx *x)
 	assert_int_equal((uint64_t)n, x->outstanding);
 }
 
+/* The backend's own counters agree with what the fake saw (no refusals). */
+static void same_counts(struct fx *x)
+{
+	const struct ptb_xen_stats *b = &x->xb.stats;
+	const struct xf_counts *n = &x->xf->n;
+	assert_int_equal(b->mmu_update_calls, n->mmu_update_calls);
+	assert_int_equal(b->mmu_update_entries, n->mmu_update_items);
+	assert_int_equal(b->mmuext_calls, n->mmuext_calls);
+	assert_int_equal(b->mmuext_ops, n->ext_ops);
+	assert_int_equal(b->multicalls, n->multicalls);
+	assert_int_equal(b->multicall_entries, n->multicall_entries);
+	assert_int_equal(b->rw_to_ro, n->pages_ro);
+	assert_int_equal(b->ro_to_rw, n->pages_rw);
+	assert_int_equal(b->pins, n->pins);
+	assert_int_equal(b->unpins, n->unpins);
+	assert_int_equal(b->refusals, n->refusals);
+}
+
 static void fx_free(struct fx *x)
 {
 	consistent(x);
@@ -232,6 +250,7 @@ static void test_map_is_batched(void **state)
 	assert_int_equal(x->xf->n.pages_rw - rw, tables);
 	assert_int_equal(x->outstanding, 1);
 	assert_int_equal(x->xf->n.unpins, 0);
+	same_counts(x);
 	fx_free(x);
 }
 
@@ -436,6 +455,11 @@ static void test_activate_refused_and_back(void **state)
 	assert_true(unpin_at);
 	assert_true(root_rw_after_unpin);
 	assert_int_equal(rw, out - x->outstanding);
+	/* the backend counts pins that stayed (not the one undone at k = 2) */
+	assert_int_equal(x->xb.stats.pins, 2);
+	assert_int_equal(x->xf->n.pins, 3);
+	assert_int_equal(x->xb.stats.pins - x->xb.stats.unpins, x->xf->n.pins - x->xf->n.unpins);
+	assert_int_equal(x->xb.stats.ro_to_rw, x->xf->n.pages_rw);
 	assert_false(x->xf->f[a_root_pfn].pinned);
 	fx_free(x);
 }
@@ -795,6 +819,144 @@ static void test_retire_unpin_refused_with_other_table(void **state)
 	}
 }
 
+/* The hooks' edges: no allocator, pages without a machine frame in seal,
+ * retire and write_live (refused where they start, the items before them
+ * done), activate's checks, the user base pointer, and the windows and
+ * access switched at the first activate. */
+static void test_hook_edges(void **state)
+{
+	(void)state;
+	struct fx *x = fx_new();
+	const struct ptb_backend_ops *o = &ptb_xen_ops;
+	ptb_pa_t pa = ptb_pa(0x7000);
+	/* no allocator: NOMEM, pa untouched; no free hook: nothing happens */
+	struct ptb_xen bare = x->xb;
+	bare.page_alloc = NULL;
+	bare.page_free = NULL;
+	assert_int_equal(o->alloc_table(&bare, 1, &pa), PTB_E_NOMEM);
+	assert_int_equal(pa.raw, 0x7000);
+	o->free_table(&bare, ptb_pa(POOL_LO * PG), 1);
+	assert_int_equal(o->alloc_table(&x->xb, 2, &pa), PTB_OK);
+	assert_int_equal(x->outstanding, 2);
+	assert_true(pa.raw >= POOL_LO * PG && pa.raw < NPFN * PG);
+	assert_ptr_equal(o->table_ptr(&x->xb, pa), xf_page(x->xf, pa.raw / PG));
+	assert_int_equal(o->table_window(&x->xb), (uintptr_t)x->xf->phys);
+	memset(xf_page(x->xf, pa.raw / PG), 0, PG);
+	/* seal and retire: a table past nr_pages stops the batch there */
+	const struct ptb_table_ref three[3] = { { pa, 1 }, { ptb_pa(NPFN * PG), 1 }, { ptb_pa(0), 1 } };
+	uint64_t refusals = x->xb.stats.refusals;
+	size_t done = 99;
+	assert_int_equal(o->seal(&x->xb, three, 3, &done), PTB_E_REFUSED);
+	assert_int_equal(done, 1);
+	assert_int_equal(x->xb.stats.last_error, -22);
+	assert_int_equal(x->xb.stats.refusals, refusals + 1);
+	assert_true(xf_read_only(x->xf, pa.raw / PG));
+	assert_false(xf_read_only(x->xf, 0));
+	assert_int_equal(o->retire(&x->xb, three, 3, &done), PTB_E_REFUSED);
+	assert_int_equal(done, 1);
+	assert_true(all_writable(x->xf, pa.raw / PG));
+	/* write_live: an entry of a page without a frame, after two good ones */
+	assert_int_equal(o->seal(&x->xb, three, 1, &done), PTB_OK);
+	uint64_t e0 = (x->xf->p2m[5] << 12) | 1, e1 = (x->xf->p2m[6] << 12) | 1 | (1ull << 63);
+	const struct ptb_live_write w[3] = {
+		{ ptb_pa(pa.raw + 8 * 3), e0, 1 }, { ptb_pa(pa.raw + 8 * 511), e1, 1 },
+		{ ptb_pa(NPFN * PG + 16), e0, 1 },
+	};
+	uint64_t calls = x->xf->n.mmu_update_calls;
+	assert_int_equal(o->write_live(&x->xb, w, 3, &done), PTB_E_REFUSED);
+	assert_int_equal(done, 2);
+	assert_int_equal(x->xf->n.mmu_update_calls, calls + 1);
+	assert_int_equal(xf_page(x->xf, pa.raw / PG)[3], e0);
+	assert_int_equal(xf_page(x->xf, pa.raw / PG)[511], e1);
+	assert_int_equal(o->write_live(&x->xb, w + 2, 1, &done), PTB_E_REFUSED);
+	assert_int_equal(done, 0);
+	assert_int_equal(x->xf->n.mmu_update_calls, calls + 1); /* nothing to send */
+	/* a refused item: done says how far Xen went */
+	xf_inject(x->xf, XF_FAIL_UPDATE, 2);
+	assert_int_equal(o->write_live(&x->xb, w, 2, &done), PTB_E_REFUSED);
+	xf_inject_off(x->xf);
+	assert_int_equal(done, 1);
+	assert_int_equal(o->retire(&x->xb, three, 1, &done), PTB_OK);
+	page_free(x, pa);
+	/* activate: only an L4, only a page with a frame */
+	struct ptb_space u;
+	struct ptb_space_config cfg = space_config(x);
+	assert_int_equal(ptb_space_create(&u, &cfg), PTB_OK);
+	assert_int_equal(ptb_space_seal(&u), PTB_OK);
+	assert_int_equal(o->activate(&x->xb, u.root, 3), PTB_E_INVAL);
+	assert_int_equal(o->activate(&x->xb, ptb_pa(NPFN * PG), 4), PTB_E_REFUSED);
+	assert_int_equal(x->xf->base, mfn(x, x->s.root));
+	/* the user base pointer: refused while the root is not pinned, then
+	 * pinned and set; and pin_root of a page without a frame */
+	uint64_t pins = x->xb.stats.pins;
+	assert_int_equal(ptb_xen_set_user_root(&x->xb, u.root), PTB_E_REFUSED);
+	assert_int_equal(ptb_xen_set_user_root(&x->xb, ptb_pa(NPFN * PG)), PTB_E_REFUSED);
+	assert_int_equal(ptb_xen_pin_root(&x->xb, ptb_pa(NPFN * PG)), PTB_E_REFUSED);
+	assert_int_equal(ptb_xen_pin_root(&x->xb, u.root), PTB_OK);
+	assert_int_equal(x->xb.stats.pins, pins + 1);
+	assert_int_equal(x->xb.npinned, 2);
+	assert_int_equal(x->xb.pinned[1].raw, u.root.raw);
+	assert_true(x->xf->f[u.root.raw / PG].pinned);
+	assert_int_equal(ptb_xen_pin_root(&x->xb, u.root), PTB_E_REFUSED); /* Xen: pinned already */
+	assert_int_equal(x->xb.npinned, 2);
+	assert_int_equal(ptb_xen_set_user_root(&x->xb, u.root), PTB_OK);
+	assert_int_equal(x->xf->user_base, mfn(x, u.root));
+	/* four pinned roots are all the backend keeps */
+	x->xb.npinned = 4;
+	assert_int_equal(ptb_xen_pin_root(&x->xb, ptb_pa(0)), PTB_E_INVAL);
+	x->xb.npinned = 2;
+	assert_null(xf_audit(x->xf));
+	xf_delete(x->xf); /* u stays pinned and the user base: not torn down */
+	free(x);
+}
+
+/* The first activate with switch_after moves the backend to the access
+ * window and aliases it was given for after the switch, once. */
+static void test_switch_after(void **state)
+{
+	(void)state;
+	struct fx *x = calloc(1, sizeof(*x));
+	assert_non_null(x);
+	x->xf = xf_new(NPFN, NMFN, M2P_FRAMES, 9);
+	xf_set_windows(x->xf, windows, 2);
+	for (uint64_t p = POOL_LO; p < NPFN; p++)
+		x->free_pages[x->nfree++] = p;
+	const uintptr_t after = (uintptr_t)x->xf->phys; /* the same pages (a direct map) */
+	x->xb = (struct ptb_xen){
+		.hc = xf_transport(x->xf), .p2m = x->xf->p2m, .nr_pages = NPFN,
+		.m2p = x->xf->m2p, .m2p_frames = M2P_FRAMES,
+		.access = after, .access_after = after, .switch_after = true,
+		.win = { windows[0], windows[1] }, .nwin = 2,
+		.win_after = { windows[1], windows[0], { 1, 2, 3 } }, .nwin_after = 2,
+		.page_alloc = page_alloc, .page_free = page_free, .page_arg = x,
+	};
+	ptb_checked_init(&x->chk, ptb_xen_backend(&x->xb), &ptb_format_x86_64_4level, x->slots, NSLOTS);
+	x->chk.on_violation = violation;
+	struct ptb_space_config cfg = space_config(x);
+	assert_int_equal(ptb_space_create(&x->s, &cfg), PTB_OK);
+	assert_int_equal(ptb_space_map(&x->s, ptb_va(DM), ptb_pa(0), 4 * MiB, PTB_ATTR_WRITE, 0), PTB_OK);
+	assert_int_equal(ptb_space_seal(&x->s), PTB_OK);
+	x->xb.access_after = after ^ 1; /* to see that it was taken */
+	assert_int_equal(ptb_space_activate(&x->s), PTB_OK);
+	assert_false(x->xb.switch_after);
+	assert_int_equal(x->xb.access, after ^ 1);
+	assert_int_equal(x->xb.nwin, 2);
+	assert_int_equal(x->xb.win[0].va, ALIAS1);
+	assert_int_equal(x->xb.win[1].va, ALIAS0);
+	assert_int_equal(x->xb.win[1].pa_hi, NPFN * PG);
+	x->xb.access = after;
+	x->xb.access_after = after ^ 1;
+	x->xb.nwin_after = 1;
+	/* a second activate switches nothing */
+	assert_int_equal(ptb_space_activate(&x->s), PTB_OK);
+	assert_int_equal(x->xb.access, after);
+	assert_int_equal(x->xb.nwin, 2);
+	/* and the swapped aliases still flip both: unmap retires writable */
+	assert_int_equal(ptb_space_unmap(&x->s, ptb_va(DM), 4 * MiB), PTB_OK);
+	same_counts(x);
+	fx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -805,6 +967,8 @@ int main(void)
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_seal_and_retire_in_batches),
 		cmocka_unit_test(test_retire_unpin_refused_with_other_table),
+		cmocka_unit_test(test_hook_edges),
+		cmocka_unit_test(test_switch_after),
 	};
 	return cmocka_run_group_tests_name("xen backend on a fake Xen", tests, NULL, NULL);
 }

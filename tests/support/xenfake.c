@@ -318,6 +318,7 @@ static long ext_ops(struct xenfake *xf, const struct ptb_xen_mmuext_op *op, unsi
 		uint32_t cmd = op[i].cmd;
 		uint64_t mfn = op[i].arg1, pfn;
 		long rc = 0;
+		xf->n.ext_ops++;
 		if (cmd == PTB_XEN_MMUEXT_TLB_FLUSH_LOCAL) {
 			xf->n.flushes++;
 			logev(xf, XF_EV_FLUSH, 0);

@@ -61,6 +61,7 @@ struct xf_event {
 struct xf_counts {
 	uint64_t mmu_update_calls, mmu_update_items;
 	uint64_t mmuext_calls, mmuext_items;     /* direct calls (not in a multicall) */
+	uint64_t ext_ops;                        /* mmuext ops looked at, in multicalls too */
 	uint64_t multicalls, multicall_entries;
 	uint64_t uvm;                            /* update_va_mapping entries run */
 	uint64_t pages_ro, pages_rw;             /* XF_EV_RO, XF_EV_RW */
