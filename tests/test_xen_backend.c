@@ -852,8 +852,11 @@ static void test_hook_edges(void **state)
 	assert_int_equal(x->xb.stats.refusals, refusals + 1);
 	assert_true(xf_read_only(x->xf, pa.raw / PG));
 	assert_false(xf_read_only(x->xf, 0));
+	x->xb.stats.last_error = 0;
 	assert_int_equal(o->retire(&x->xb, three, 3, &done), PTB_E_REFUSED);
 	assert_int_equal(done, 1);
+	assert_int_equal(x->xb.stats.last_error, -22);
+	assert_int_equal(x->xb.stats.refusals, refusals + 2);
 	assert_true(all_writable(x->xf, pa.raw / PG));
 	/* write_live: an entry of a page without a frame, after two good ones */
 	assert_int_equal(o->seal(&x->xb, three, 1, &done), PTB_OK);
