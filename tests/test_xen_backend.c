@@ -421,13 +421,23 @@ static void test_activate_refused_and_back(void **state)
 	assert_int_equal(k, 3); /* the pin, then the base pointer */
 	assert_int_equal(x->xf->base, b_root);
 	assert_true(x->xf->f[b.root.raw / PG].pinned);
-	/* and back to the first space, pinned since its own activate */
+	/* and back to the first space, pinned since its own activate: only the
+	 * base pointer, and when that is refused it stays pinned */
+	uint64_t pins = x->xf->n.pins, unpins = x->xf->n.unpins;
+	xf_inject(x->xf, XF_FAIL_EXT, 1);
+	assert_int_equal(ptb_space_activate(&x->s), PTB_E_REFUSED);
+	xf_inject_off(x->xf);
+	assert_int_equal(x->xf->base, b_root);
+	assert_true(x->xf->f[x->s.root.raw / PG].pinned);
+	assert_int_equal(x->xb.npinned, 2); /* A and B */
 	ptb_err_t err = ptb_space_activate(&x->s);
 	if (err)
 		fail_msg("activate of a root pinned before: %s (Xen: %s)", ptb_strerror(err), x->xf->why);
 	assert_int_equal(x->xf->base, a_root);
 	assert_int_equal(ptb_space_activate(&b), PTB_OK);
 	assert_int_equal(x->xf->base, b_root);
+	assert_int_equal(x->xf->n.pins, pins); /* nothing pinned twice */
+	assert_int_equal(x->xf->n.unpins, unpins);
 	assert_null(xf_audit(x->xf));
 	struct ptb_space tmp = x->s;
 	x->s = b;
@@ -836,6 +846,14 @@ static void test_hook_edges(void **state)
 	assert_int_equal(o->alloc_table(&bare, 1, &pa), PTB_E_NOMEM);
 	assert_int_equal(pa.raw, 0x7000);
 	o->free_table(&bare, ptb_pa(POOL_LO * PG), 1);
+	/* kernel image pages are at image_va, the others at access + pa */
+	bare.image_pa = 100 * PG;
+	bare.image_len = 2 * PG;
+	bare.image_va = 0x40000000;
+	assert_ptr_equal(o->table_ptr(&bare, ptb_pa(100 * PG)), (void *)0x40000000);
+	assert_ptr_equal(o->table_ptr(&bare, ptb_pa(101 * PG)), (void *)(0x40000000 + PG));
+	assert_ptr_equal(o->table_ptr(&bare, ptb_pa(102 * PG)), x->xf->phys + 102 * PG);
+	assert_ptr_equal(o->table_ptr(&bare, ptb_pa(99 * PG)), x->xf->phys + 99 * PG);
 	assert_int_equal(o->alloc_table(&x->xb, 2, &pa), PTB_OK);
 	assert_int_equal(x->outstanding, 2);
 	assert_true(pa.raw >= POOL_LO * PG && pa.raw < NPFN * PG);
@@ -893,8 +911,12 @@ static void test_hook_edges(void **state)
 	 * pinned and set; and pin_root of a page without a frame */
 	uint64_t pins = x->xb.stats.pins;
 	assert_int_equal(ptb_xen_set_user_root(&x->xb, u.root), PTB_E_REFUSED);
+	x->xb.stats.last_error = 0;
 	assert_int_equal(ptb_xen_set_user_root(&x->xb, ptb_pa(NPFN * PG)), PTB_E_REFUSED);
+	assert_int_equal(x->xb.stats.last_error, -22);
+	x->xb.stats.last_error = 0;
 	assert_int_equal(ptb_xen_pin_root(&x->xb, ptb_pa(NPFN * PG)), PTB_E_REFUSED);
+	assert_int_equal(x->xb.stats.last_error, -22);
 	assert_int_equal(ptb_xen_pin_root(&x->xb, u.root), PTB_OK);
 	assert_int_equal(x->xb.stats.pins, pins + 1);
 	assert_int_equal(x->xb.npinned, 2);
