@@ -2,9 +2,20 @@
 /*
  * The real Xen PV backend (backends/xen/xen.c) on the host, against a fake
  * hypercall transport that applies its own model of Xen's page-type rules
- * (tests/support/xenfake.c): batching, refusals of every item of every
- * batch kind with rollback, m2p bounds, and the order and count of seals,
- * retires, pins and unpins as the fake saw them.
+ * (tests/support/xenfake.c), through ptboot's spaces (wrapped by the
+ * contract checker) and through the hooks directly:
+ *  - batching: hypercalls per map / protect / unmap, counted by the fake,
+ *    and the fake's own walk of its memory against the mapping;
+ *  - refusal of the k-th mmu_update item, mmuext op, multicall entry and
+ *    multicall stop, for every k, in map, protect, unmap, seal (73 tables:
+ *    two multicalls), retire of a pinned root and activate: rolled back to
+ *    a bit-identical state (tables, page types, pins, aliases, pages held),
+ *    or, where ptboot does not undo (a retire refused after unlinking),
+ *    retire's own contract ([0, done) NEW, the rest SEALED);
+ *  - m2p bounds (the m2p is allocated to exactly m2p_frames entries);
+ *  - the order and count of read-only flips, pins, base pointers, unpins
+ *    and writable flips from the fake's log, against the backend's counters;
+ *  - flushes, the hooks' edges, switch_after.
  */
 #include <setjmp.h>
 #include <stdarg.h>
