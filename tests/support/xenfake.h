@@ -26,7 +26,13 @@
  *  - a plain store into a page that is read-only everywhere (every alias
  *    read-only) is recorded as a fault (plain_store_faults) at the next
  *    hypercall or xf_audit;
- *  - pin of a pinned frame, unpin of one not pinned: -EINVAL.
+ *  - pin of a pinned frame, unpin of one not pinned: -EINVAL;
+ *  - a base pointer must be an L4 that has its type already (pinned or a
+ *    base): stricter than Xen, which would validate an unpinned L4, so that
+ *    a backend that switches before it pins is caught.
+ * Multicall entries: update_va_mapping and mmuext_op (args[0..3] as Xen's);
+ * any other op is -ENOSYS.  Nothing here prints or aborts on a refusal: the
+ * answer is Xen's return code, the reason is kept in `why`.
  * Aliases: up to 4 linear windows (the same the backend is told about), each
  * page's alias pte held by the fake, all writable at the start;
  * update_va_mapping must give each alias its own frame back.
