@@ -417,12 +417,16 @@ static void test_activate_refused_and_back(void **state)
 	unsigned k;
 	for (k = 1;; k++) {
 		uint64_t h = xf_state_hash(x->xf, a_root), npinned = x->xb.npinned;
+		uint64_t refusals = x->xf->n.refusals, calls = x->xf->n.mmuext_calls;
 		xf_inject(x->xf, XF_FAIL_EXT, k);
 		ptb_err_t err = ptb_space_activate(&b);
 		xf_inject_off(x->xf);
 		if (!err)
 			break;
 		assert_int_equal(err, PTB_E_REFUSED);
+		/* one refusal, and an unpin only after a pin that went through */
+		assert_int_equal(x->xf->n.refusals, refusals + 1);
+		assert_int_equal(x->xf->n.mmuext_calls, calls + (k == 2 ? 2 : 1));
 		assert_int_equal(x->xf->base, a_root);
 		assert_false(x->xf->f[b.root.raw / PG].pinned);
 		assert_int_equal(xf_state_hash(x->xf, a_root), h);
@@ -916,7 +920,9 @@ static void test_hook_edges(void **state)
 	assert_int_equal(ptb_space_create(&u, &cfg), PTB_OK);
 	assert_int_equal(ptb_space_seal(&u), PTB_OK);
 	assert_int_equal(o->activate(&x->xb, u.root, 3), PTB_E_INVAL);
+	x->xb.stats.last_error = 0;
 	assert_int_equal(o->activate(&x->xb, ptb_pa(NPFN * PG), 4), PTB_E_REFUSED);
+	assert_int_equal(x->xb.stats.last_error, -22);
 	assert_int_equal(x->xf->base, mfn(x, x->s.root));
 	/* the user base pointer: refused while the root is not pinned, then
 	 * pinned and set; and pin_root of a page without a frame */
