@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #define PG 4096u
 #define P_ (1ull << 0)
@@ -37,13 +38,20 @@ struct xenfake *xf_new(uint64_t npfn, uint64_t nmfn, uint64_t m2p_frames, uint64
 	xf->phys = aligned_alloc(PG, npfn * PG);
 	xf->shadow = aligned_alloc(PG, npfn * PG);
 	xf->p2m = malloc(npfn * sizeof(uint64_t));
-	xf->m2p = malloc((m2p_frames ? m2p_frames : 1) * sizeof(uint64_t));
+	/* the m2p ends where an inaccessible page starts: a read past it
+	 * faults in every build, not only under ASan */
+	size_t m2p_bytes = m2p_frames * sizeof(uint64_t), m2p_pages = (m2p_bytes + PG - 1) / PG;
+	xf->m2p_map_len = (m2p_pages + 1) * PG;
+	xf->m2p_map = mmap(NULL, xf->m2p_map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (xf->m2p_map == MAP_FAILED || mprotect((char *)xf->m2p_map + m2p_pages * PG, PG, PROT_NONE))
+		abort();
+	xf->m2p = (uint64_t *)((char *)xf->m2p_map + m2p_pages * PG - m2p_bytes);
 	xf->own = malloc(nmfn * sizeof(uint64_t));
 	xf->f = calloc(npfn, sizeof(*xf->f));
 	xf->tc = malloc(npfn * sizeof(uint32_t));
 	xf->wc = malloc(npfn * sizeof(uint32_t));
 	uint64_t *perm = malloc(nmfn * sizeof(uint64_t));
-	if (!xf->phys || !xf->shadow || !xf->p2m || !xf->m2p || !xf->own || !xf->f || !xf->tc || !xf->wc || !perm)
+	if (!xf->phys || !xf->shadow || !xf->p2m || !xf->own || !xf->f || !xf->tc || !xf->wc || !perm)
 		abort();
 	/* garbage, as pages a domain gets are not cleared */
 	for (uint64_t i = 0; i < npfn * PG / 8; i++)
@@ -81,7 +89,7 @@ void xf_delete(struct xenfake *xf)
 	free(xf->phys);
 	free(xf->shadow);
 	free(xf->p2m);
-	free(xf->m2p);
+	munmap(xf->m2p_map, xf->m2p_map_len);
 	free(xf->own);
 	free(xf->f);
 	free(xf->tc);

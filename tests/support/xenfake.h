@@ -41,6 +41,7 @@
 #define PTB_XENFAKE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "ptb_xen.h"
 
@@ -99,7 +100,10 @@ struct xenfake {
 	uint8_t *phys;         /* the guest's pages */
 	uint8_t *shadow;       /* last good contents of read-only-everywhere pages */
 	uint64_t *p2m;         /* pfn -> mfn (the guest's start_info.mfn_list) */
-	uint64_t *m2p;         /* mfn -> pfn, m2p_frames entries (the guest's view) */
+	uint64_t *m2p;         /* mfn -> pfn, m2p_frames entries (the guest's view),
+				* an inaccessible page right after the last */
+	void *m2p_map;
+	size_t m2p_map_len;
 	uint64_t *own;         /* the fake's mfn -> pfn over nmfn; ~0: not ours */
 	uint32_t *tc, *wc;     /* scratch of xf_audit */
 	struct xf_frame *f;    /* by pfn */
@@ -117,7 +121,7 @@ struct xenfake {
 
 /* A new fake: npfn guest pages over frames scattered in [0, nmfn), m2p
  * readable up to m2p_frames (<= nmfn; frames above it are never the
- * guest's).  Pre: npfn <= nmfn. */
+ * guest's; a read past the m2p faults).  Pre: npfn <= nmfn. */
 struct xenfake *xf_new(uint64_t npfn, uint64_t nmfn, uint64_t m2p_frames, uint64_t seed);
 void xf_delete(struct xenfake *xf);
 
