@@ -10,13 +10,15 @@ INC     := -Iinclude -Isrc
 DEBUG   ?= 1
 
 LIB_SRC := $(sort $(wildcard src/format/*.c src/space/*.c src/boot/*.c))
-SIM_SRC := $(sort $(wildcard backends/sim/*.c backends/checked/*.c backends/dump/*.c))
+# backends/xen/xen.c too: tests/test_xen_backend.c runs it on the host against
+# a fake hypercall transport (tests/support/xenfake.c).
+SIM_SRC := $(sort $(wildcard backends/sim/*.c backends/checked/*.c backends/dump/*.c)) backends/xen/xen.c
 TSUP_SRC:= $(sort $(wildcard tests/support/*.c))
 TEST_SRC:= $(sort $(wildcard tests/test_*.c))
 TESTS   := $(patsubst tests/%.c,%,$(TEST_SRC))
 
-HOST_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -Ibackends/sim -Ibackends/checked -Ibackends/dump -Itests/support
-ASAN_CFLAGS := $(STD) $(WARN) $(INC) -O1 -g -DPTB_DEBUG=1 -Ibackends/sim -Ibackends/checked -Ibackends/dump -Itests/support \
+HOST_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -Ibackends/sim -Ibackends/checked -Ibackends/dump -Ibackends/xen -Itests/support
+ASAN_CFLAGS := $(STD) $(WARN) $(INC) -O1 -g -DPTB_DEBUG=1 -Ibackends/sim -Ibackends/checked -Ibackends/dump -Ibackends/xen -Itests/support \
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FREE_CFLAGS := $(STD) $(WARN) $(INC) -O2 -g -DPTB_DEBUG=$(DEBUG) -ffreestanding -nostdlib \
 	-Wframe-larger-than=1024 -fno-pic -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-stack-protector \

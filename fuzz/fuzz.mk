@@ -2,7 +2,7 @@
 # libFuzzer targets (Debian's clang), ASan+UBSan.  `make fuzz FUZZ_SECONDS=N`
 # runs each for N seconds; `make check-fuzz` for a short fixed time.
 FUZZ_CC := clang
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude -Isrc -Ibackends/sim -Ibackends/checked -Ibackends/dump -Itests/support -Itools \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -Iinclude -Isrc -Ibackends/sim -Ibackends/checked -Ibackends/dump -Ibackends/xen -Itests/support -Itools \
 	-DPTB_DEBUG=1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_LIB := $(LIB_SRC) $(SIM_SRC) $(TSUP_SRC)
 FUZZ_TARGETS := ops boot parsers cli

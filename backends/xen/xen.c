@@ -103,37 +103,40 @@ static unsigned queue_flips(struct ptb_xen *x, unsigned at, uint64_t pa, bool wr
 /* Run the queued multicall.  Xen runs every entry even after one is
  * refused, so success is read entry by entry; *first_bad: the first entry
  * that did not succeed (n when all did). */
-static ptb_err_t run_multicall(struct ptb_xen *x, unsigned n, unsigned *first_bad)
+static ptb_err_t run_multicall(struct ptb_xen *x, unsigned at, unsigned n, unsigned *first_bad)
 {
 	*first_bad = n;
 	if (!n)
 		return PTB_OK;
-	long rc = x->hc.ops->multicall(x->hc.ctx, x->mc, n);
+	struct ptb_xen_multicall *mc = x->mc + at;
+	long rc = x->hc.ops->multicall(x->hc.ctx, mc, n);
 	x->stats.multicalls++;
 	x->stats.multicall_entries += n;
 	for (unsigned i = 0; i < n; i++)
-		if (x->mc[i].result) {
+		if (mc[i].result) {
 			*first_bad = i;
-			return refused(x, rc ? rc : (long)x->mc[i].result);
+			return refused(x, rc ? rc : (long)mc[i].result);
 		}
 	return rc ? refused(x, rc) : PTB_OK;
 }
 
 /* After a failed flip multicall: flip back every alias in [from, to) that
- * Xen did flip, so the tables from the failed one on are as they were. */
-static void unflip(struct ptb_xen *x, unsigned from, unsigned to)
+ * Xen did flip, so the tables from the failed one on are as they were.  The
+ * entries are gathered from mc[base] on (base <= from): the `base` entries
+ * before them (retire's unpin) keep their results for the caller. */
+static void unflip(struct ptb_xen *x, unsigned base, unsigned from, unsigned to)
 {
 	unsigned n = 0, bad;
 	for (unsigned i = from; i < to; i++) {
 		if (x->mc[i].result)
 			continue;
-		struct ptb_xen_multicall *m = &x->mc[n++];
+		struct ptb_xen_multicall *m = &x->mc[base + n++];
 		*m = x->mc[i];
 		m->result = PTB_XEN_MC_NOT_RUN;
 		m->args[1] ^= PTE_RW; /* the other way */
 	}
 	long last = x->stats.last_error;
-	if (run_multicall(x, n, &bad)) /* Xen allows these: nothing left to try */
+	if (run_multicall(x, base, n, &bad)) /* Xen allows these: nothing left to try */
 		return;
 	x->stats.last_error = last; /* keep the answer that mattered */
 }
@@ -151,7 +154,7 @@ static ptb_err_t flip(struct ptb_xen *x, const struct ptb_table_ref *t, size_t n
 		at += queue_flips(x, at, t[i].pa.raw, writable);
 	}
 	start[n] = at;
-	ptb_err_t err = run_multicall(x, at, &bad);
+	ptb_err_t err = run_multicall(x, 0, at, &bad);
 	size_t ok = n;
 	if (err) {
 		bool prefix_failed = false;
@@ -159,7 +162,7 @@ static ptb_err_t flip(struct ptb_xen *x, const struct ptb_table_ref *t, size_t n
 			prefix_failed |= x->mc[i].result != 0;
 		for (ok = 0; !prefix_failed && ok < n && start[ok + 1] <= bad; ok++)
 			;
-		unflip(x, start[ok], at);
+		unflip(x, prefix, start[ok], at);
 	}
 	*done = ok;
 	if (writable)
@@ -317,20 +320,32 @@ static ptb_err_t xen_write_live(void *ctx, const struct ptb_live_write *w, size_
 	return PTB_OK;
 }
 
+static bool is_pinned(const struct ptb_xen *x, ptb_pa_t pa)
+{
+	for (unsigned i = 0; i < x->npinned; i++)
+		if (x->pinned[i].raw == pa.raw)
+			return true;
+	return false;
+}
+
 static ptb_err_t xen_activate(void *ctx, ptb_pa_t root, unsigned level)
 {
 	struct ptb_xen *x = xen(ctx);
-	if (level != 4 || x->npinned == 4)
+	/* A root activated before (and not retired since) is pinned still:
+	 * Xen refuses to pin it twice, so switch to it only. */
+	bool pin = !is_pinned(x, root);
+	if (level != 4 || (pin && x->npinned == 4))
 		return PTB_E_INVAL;
 	uint64_t mfn = mfn_of(x, root.raw);
 	if (mfn == INVALID_MFN)
 		return refused(x, -22);
-	unsigned done;
-	x->ext[0] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_PIN_L4, .arg1 = mfn };
-	x->ext[1] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_NEW_BASEPTR, .arg1 = mfn };
-	ptb_err_t err = mmuext(x, 2, &done);
+	unsigned done, n = 0;
+	if (pin)
+		x->ext[n++] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_PIN_L4, .arg1 = mfn };
+	x->ext[n++] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_NEW_BASEPTR, .arg1 = mfn };
+	ptb_err_t err = mmuext(x, n, &done);
 	if (err) {
-		if (done == 1) { /* pinned but not switched to: leave nothing pinned */
+		if (pin && done == 1) { /* pinned but not switched to: leave nothing pinned */
 			long last = x->stats.last_error;
 			x->ext[0] = (struct ptb_xen_mmuext_op){ .cmd = PTB_XEN_MMUEXT_UNPIN, .arg1 = mfn };
 			(void)mmuext(x, 1, &done);
@@ -338,8 +353,10 @@ static ptb_err_t xen_activate(void *ctx, ptb_pa_t root, unsigned level)
 		}
 		return err;
 	}
-	x->pinned[x->npinned++] = root;
-	x->stats.pins++;
+	if (pin) {
+		x->pinned[x->npinned++] = root;
+		x->stats.pins++;
+	}
 	if (x->switch_after) {
 		x->access = x->access_after;
 		for (unsigned i = 0; i < x->nwin_after; i++)
