@@ -214,6 +214,15 @@ static void test_unmap_retire_refused_at_every_item(void **state)
 	}
 }
 
+/* Pages the sim holds SEALED, over its whole memory. */
+static uint64_t sealed_pages(const struct fx *x)
+{
+	uint64_t n = 0;
+	for (uint64_t pa = 0; pa < 1 * GiB; pa += 4096)
+		n += ptb_sim_is_sealed(x->sim, ptb_pa(pa));
+	return n;
+}
+
 /* A live write refused, and then the undo's retire of the new tables
  * refused at its k-th item: the writes are undone, the tables the platform
  * would not retire (the refused one and the older ones) stay SEALED and are
@@ -229,6 +238,7 @@ static void test_undo_retire_refused(void **state)
 			populate(x);
 			assert_int_equal(ptb_space_seal(&x->s), PTB_OK);
 			uint64_t hash = refwalk_hash(&x->tree), pages = ptb_sim_stats(x->sim)->pages_allocated;
+			uint64_t sealed0 = sealed_pages(x);
 			refuse_at(&x->ref, REFUSE_WRITE, 1); /* the link into the root */
 			refuse_at(&x->ref, REFUSE_RETIRE, k);
 			assert_int_equal(ptb_space_map(&x->s, ptb_va(slot_va(x, 2, 0)), ptb_pa(0), 4096,
@@ -236,8 +246,10 @@ static void test_undo_retire_refused(void **state)
 			assert_int_equal(x->ref.refused[REFUSE_RETIRE], 1);
 			assert_int_equal(refwalk_hash(&x->tree), hash);
 			assert_int_equal(x->chk.violations, 0);
-			/* newest first: k-1 retired and freed, the rest kept */
+			/* newest first: k-1 retired and freed, the rest kept, and
+			 * exactly the kept ones still SEALED in the platform */
 			assert_int_equal(ptb_sim_stats(x->sim)->pages_allocated, pages + (fresh - (k - 1)));
+			assert_int_equal(sealed_pages(x), sealed0 + (fresh - (k - 1)));
 			assert_int_equal(ptb_space_destroy(&x->s), PTB_OK);
 			assert_int_equal(x->chk.violations, 0);
 			assert_int_equal(ptb_sim_stats(x->sim)->pages_allocated, fresh - (k - 1));
