@@ -50,6 +50,7 @@ lib: build/host/libptboot.a build/free/libptboot.a
 FREE_ALLOWED := memcpy memset memmove memcmp
 check-free: build/free/libptboot.a
 	@scripts/check-freestanding build/free/libptboot.a $(FREE_ALLOWED)
+	@scripts/stack-depth 3072 $(CC) $(FREE_CFLAGS) -- $(LIB_SRC)
 
 check-host: $(addprefix build/host/tests/,$(TESTS))
 	@scripts/run-tests build/host/tests $(TESTS)

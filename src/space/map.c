@@ -8,14 +8,14 @@
  */
 #include "space/internal.h"
 
-#define MAP_LOG 32
+#define MAP_LOG 16
 
 struct map_op {
 	struct ptb_space *s;
 	uint64_t va0, pa0;
 	unsigned flags;
-	uint64_t leaf_base[PTB_MAX_LEVELS + 1]; /* leaf entry for frame 0 */
-	uint64_t leaf_step[PTB_MAX_LEVELS + 1]; /* added per 4 KiB frame */
+	uint64_t leaf_base[4];                  /* leaf entry for frame 0, levels 1-3 */
+	uint64_t leaf_step[4];                  /* added per 4 KiB frame */
 	bool leaf_ok[PTB_MAX_LEVELS + 1];       /* a leaf may go at this level */
 	uint64_t tables, writes;                /* plan */
 	struct txn t;
@@ -167,9 +167,9 @@ static void leaves_4k(struct map_op *m, ptb_pa_t tpa, uint64_t *tbl, unsigned i,
 				put(m, tpa, tbl, 1, i + k, e, false);
 		return;
 	}
-	ptb_frame_t fr[64];
+	ptb_frame_t fr[32]; /* a batch of frames_of; small: this frame is on a walk's chain */
 	for (unsigned done = 0; done < n;) {
-		unsigned c = n - done > 64 ? 64 : n - done;
+		unsigned c = n - done > 32 ? 32 : n - done;
 		/* Cannot fail: plan_frames checked every page. */
 		(void)s->be.ops->frames_of(s->be.ctx, ptb_pa(pa_at(m, a) + done * PTB_PAGE_SIZE), c, fr);
 		for (unsigned k = 0; k < c; k++) {
