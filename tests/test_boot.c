@@ -300,6 +300,12 @@ static void verify(struct world *w, bool exact)
 	assert_int_equal(st->ro_to_rw, w->n_boot_tables); /* only the boot tree goes back */
 	if (m->xen)
 		assert_true(ptb_sim_verify_sealed(w->sim));
+	/* the boot tree given back, as the platform sees it: unpinned, and
+	 * every adopted page returned to the sim */
+	for (unsigned t = 0; m->xen && t < w->n_boot_tables; t++)
+		assert_false(ptb_sim_is_sealed(w->sim, ptb_pa(w->boot_tables[t])));
+	if (m->xen)
+		assert_int_equal(st->pages_allocated, 0);
 	assert_int_equal(st->refusals, 0);
 	print_message("%s: %u tables (minimum %llu), %llu from the reserve, %llu hook traps, lowest table %#llx\n",
 		      m->name, v->ntables, (unsigned long long)independent_min_tables(w),
