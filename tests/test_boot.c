@@ -418,6 +418,24 @@ static void test_bad_memory_maps(void **state)
 	assert_int_equal(ptb_boot_run(&boot, &w->in), PTB_E_ALIGN);
 	w->in.reserve_pa = ptb_pa(2 * GiB); /* not inside the kernel image */
 	assert_int_equal(ptb_boot_run(&boot, &w->in), PTB_E_INVAL);
+	w->in.reserve_pa = ptb_pa(w->m->kernel_pa + 3 * MiB);
+	/* kernel and extra segments together over PTB_BOOT_MAX_SEGMENTS (each
+	 * alone within it) */
+	static struct ptb_segment extra[PTB_BOOT_MAX_SEGMENTS];
+	for (unsigned i = 0; i < PTB_BOOT_MAX_SEGMENTS; i++)
+		extra[i] = (struct ptb_segment){ ptb_va(0xffffc90000000000ull + i * MiB), ptb_pa(1 * GiB + i * MiB),
+						 4096, PTB_SEG_DATA };
+	w->in.extra = extra;
+	w->in.extra_len = PTB_BOOT_MAX_SEGMENTS - 4 + 1;
+	assert_int_equal(ptb_boot_run(&boot, &w->in), PTB_E_INVAL);
+	w->in.extra_len = PTB_BOOT_MAX_SEGMENTS - 4; /* exactly the limit: runs */
+	assert_int_equal(ptb_boot_run(&boot, &w->in), PTB_OK);
+	assert_true(boot.stats.map_calls >= 4 && boot.stats.map_calls < 1000);
+	for (unsigned i = 0; i < w->in.extra_len; i++) { /* every extra range mapped, the first too */
+		struct ptb_mapping m;
+		assert_int_equal(ptb_space_query(&boot.space, extra[i].va, &m), PTB_OK);
+		assert_int_equal(m.pa.raw, extra[i].pa.raw);
+	}
 	ptb_sim_delete(w->sim);
 	free(w);
 }

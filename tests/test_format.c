@@ -128,6 +128,21 @@ static void test_leaves_set_no_reserved_bits(void **state)
 
 /* Table pointers decode back to their frame, at every level of every
  * format; zero decodes as not present. */
+/* The physical width each format declares, at its edge: x86-64 (4- and
+ * 5-level) 52 bits, PAE 52 bits of entry (the CPU's MAXPHYADDR limits it). */
+static void test_pa_width_edges(void **state)
+{
+	(void)state;
+	for (size_t fi = 0; fi < 3; fi++) {
+		const struct ptb_format *f = formats[fi];
+		assert_int_equal(f->pa_bits, 52);
+		struct ptb_encoding enc = { f, &ptb_pat_linux, true };
+		uint64_t e;
+		assert_int_equal(ptb_format_leaf(&enc, 1, ptb_frame((1ull << 40) - 1), 0, &e), PTB_OK);
+		assert_int_equal(ptb_format_leaf(&enc, 1, ptb_frame(1ull << 40), 0, &e), PTB_E_RANGE);
+	}
+}
+
 static void test_table_entries_round_trip(void **state)
 {
 	(void)state;
@@ -136,10 +151,12 @@ static void test_table_entries_round_trip(void **state)
 		struct ptb_encoding enc = { f, &ptb_pat_linux, true };
 		for (unsigned level = 2; level <= f->levels; level++) {
 			struct ptb_entry_info info;
+			memset(&info, 0xa5, sizeof(info)); /* decode sets every field */
 			uint64_t e = ptb_format_table(f, level, ptb_frame(0x12345));
 			ptb_format_decode(&enc, level, e, &info);
 			assert_true(info.present);
 			assert_false(info.leaf);
+			assert_int_equal(info.attr, 0);
 			assert_int_equal(info.frame.raw, 0x12345);
 			assert_true(ptb_format_entry_valid(f, level, e));
 			assert_int_equal(unrot(f, level, e) & 0x000ffffffffff000ull, 0x12345ull << 12);
@@ -278,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_cache_types_through_every_pat),
 		cmocka_unit_test(test_leaves_set_no_reserved_bits),
 		cmocka_unit_test(test_table_entries_round_trip),
+		cmocka_unit_test(test_pa_width_edges),
 		cmocka_unit_test(test_reserved_bits_and_validity),
 		cmocka_unit_test(test_linear_encoding),
 		cmocka_unit_test(test_test_format_levels_differ),
