@@ -149,6 +149,65 @@ int core_print_query(FILE *f, struct core_view *v, char **vas, int nvas, bool js
 	return rc;
 }
 
+/* Every finding, not just the first: a real kernel's tree may break a rule
+ * by design (Linux's ESPfix area links one table from many entries), and
+ * that must not hide another broken rule.  Consecutive findings of one
+ * shared table are one line; past `max` lines the rest are only counted. */
+struct findings {
+	FILE *f;
+	bool json;
+	uint64_t printed, more, max;
+	const struct ptb_format *format;
+	struct ptb_check_report last; /* a shared table not yet printed */
+	uint64_t links;
+};
+
+static void finding_out(struct findings *o, const struct ptb_check_report *r, uint64_t links)
+{
+	if (o->printed == o->max) {
+		o->more++;
+		return;
+	}
+	const char *sep = o->printed++ ? "," : "";
+	if (r->rule == PTB_CHECK_NO_SHARED_TABLE && o->json)
+		fprintf(o->f, "%s\n  {\"rule\": \"%s\", \"table\": \"0x%" PRIx64 "\", \"paths\": %" PRIu64 "}", sep,
+			ptb_check_rule_name(r->rule), r->entry, links);
+	else if (r->rule == PTB_CHECK_NO_SHARED_TABLE)
+		fprintf(o->f, "FAIL: %s: table 0x%" PRIx64 " is reached along %" PRIu64 " paths from the root\n",
+			ptb_check_rule_name(r->rule), r->entry, links);
+	else if (o->json)
+		fprintf(o->f, "%s\n  {\"rule\": \"%s\", \"va\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
+			"\", \"level\": %u, \"entry\": \"0x%" PRIx64 "\"}", sep, ptb_check_rule_name(r->rule),
+			r->va.raw, r->va.raw + r->len, r->level, r->entry);
+	else
+		fprintf(o->f, "FAIL: %s: 0x%016" PRIx64 "-0x%016" PRIx64 " (level %u entry 0x%" PRIx64 ")\n",
+			ptb_check_rule_name(r->rule), r->va.raw, r->va.raw + r->len, r->level, r->entry);
+}
+
+static void flush_shared(struct findings *o)
+{
+	if (o->links)
+		finding_out(o, &o->last, o->links);
+	o->links = 0;
+}
+
+static bool on_finding(void *arg, const struct ptb_check_report *r)
+{
+	struct findings *o = arg;
+	if (r->rule == PTB_CHECK_NO_SHARED_TABLE && o->links && r->entry == o->last.entry) {
+		o->links++;
+		return true;
+	}
+	flush_shared(o);
+	if (r->rule == PTB_CHECK_NO_SHARED_TABLE) {
+		o->last = *r;
+		o->links = 2; /* the first duplicate: two paths */
+		return true;
+	}
+	finding_out(o, r, 0);
+	return true;
+}
+
 int core_print_check(FILE *f, struct core_view *v, bool json)
 {
 	struct ptb_table_count n;
@@ -157,35 +216,40 @@ int core_print_check(FILE *f, struct core_view *v, bool json)
 	ptb_pa_t *scratch = calloc(slots, sizeof(*scratch));
 	if (!scratch)
 		return fprintf(stderr, "ptboot check: out of memory\n"), CLI_FAILED;
+	struct findings o = { .f = f, .json = json, .max = 64, .format = v->format };
 	struct ptb_check_policy pol = {
 		.rules = PTB_CHECK_ALL & ~PTB_CHECK_TABLE_RO, .max_leaf_level = 3,
-		.scratch = scratch, .scratch_len = slots,
+		.scratch = scratch, .scratch_len = slots, .on_finding = on_finding, .arg = &o,
 	};
 	struct ptb_check_report rep;
-	ptb_err_t err = ptb_space_check(&v->space, &pol, &rep);
-	free(scratch);
-	if (err && err != PTB_E_NOTTABLE) {
-		fprintf(stderr, "ptboot check: the checker could not run: %s\n", ptb_strerror(err));
-		return CLI_BAD_INPUT;
-	}
-	uint64_t len = rep.level ? ptb_format_page_size(v->format, rep.level) : 0;
 	if (json) {
 		fputc('{', f);
 		header(f, v, true);
-		fprintf(f, ", \"tables\": %" PRIu64 ", \"leaves\": %" PRIu64 ", \"findings\": [", rep.tables, rep.leaves);
-		if (err)
-			fprintf(f, "\n  {\"rule\": \"%s\", \"va\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
-				"\", \"level\": %u, \"entry\": \"0x%" PRIx64 "\"}\n", ptb_check_rule_name(rep.rule),
-				rep.va.raw, rep.va.raw + len, rep.level, rep.entry);
-		fputs("]}\n", f);
+		fputs(", \"findings\": [", f);
+	} else {
+		header(f, v, false);
+	}
+	ptb_err_t err = ptb_space_check(&v->space, &pol, &rep);
+	free(scratch);
+	if (err && err != PTB_E_NOTTABLE) {
+		if (json)
+			fputs("]}\n", f);
+		fprintf(stderr, "ptboot check: the checker could not run: %s\n", ptb_strerror(err));
+		return CLI_BAD_INPUT;
+	}
+	flush_shared(&o);
+	if (json) {
+		fprintf(f, "%s], \"more_findings\": %" PRIu64 ", \"tables\": %" PRIu64 ", \"leaves\": %" PRIu64 "}\n",
+			o.printed ? "\n" : "", o.more, rep.tables, rep.leaves);
 		return err ? CLI_FAILED : CLI_OK;
 	}
-	header(f, v, false);
+	if (o.more)
+		fprintf(f, "FAIL: ... and %" PRIu64 " more findings\n", o.more);
 	if (!err) {
 		fprintf(f, "ok: %" PRIu64 " tables, %" PRIu64 " leaves, every rule holds\n", rep.tables, rep.leaves);
 		return CLI_OK;
 	}
-	fprintf(f, "FAIL: %s: 0x%016" PRIx64 "-0x%016" PRIx64 " (level %u entry 0x%" PRIx64 ")\n",
-		ptb_check_rule_name(rep.rule), rep.va.raw, rep.va.raw + len, rep.level, rep.entry);
+	fprintf(f, "%" PRIu64 " tables, %" PRIu64 " leaves, %" PRIu64 " findings\n", rep.tables, rep.leaves,
+		rep.findings);
 	return CLI_FAILED;
 }
