@@ -70,6 +70,12 @@ check: deps
 check-suites: check-free check-host check-asan check-cli check-core check-fuzz check-qemu check-xen check-install check-examples
 	@echo "make check: all suites passed"
 
+# ptboot against Debian's own Linux kernel booted under QEMU (TCG, about
+# 1 min; not in `make check`: see tests/core/check-linux and README).
+.PHONY: check-linux
+check-linux: deps build/host/ptboot build/asan/ptboot
+	@tests/core/check-linux build/host/ptboot build/asan/ptboot
+
 # Mutation testing (slow, not part of check): scripts/mutate lists its
 # settings, e.g. make mutate MUTATE_FILES='src/boot/*.c' MUTATE_SAMPLE=50
 mutate:

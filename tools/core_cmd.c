@@ -14,6 +14,7 @@
 
 static const char usage[] =
 	"usage: ptboot dump  --core FILE [--cpu N] [--cr3 PA] [--format F] [--phys-base PA] [--json]\n"
+	"                    [--linux [--linux-markers NAME=VA,...]]\n"
 	"       ptboot query --core FILE [options] VA...\n"
 	"       ptboot check --core FILE [options] [--json]\n"
 	"The page tables of a machine ptboot did not build, read from a memory dump:\n"
@@ -25,6 +26,11 @@ static const char usage[] =
 	"  --format F    4level, 5level or pae instead of what CR4 (LA57, PAE) and the\n"
 	"                mode (CS.L or a descriptor table above 4G: long mode) say\n"
 	"  --json        JSON output\n"
+	"  --linux       dump: print what Linux's /sys/kernel/debug/page_tables/kernel\n"
+	"                prints for these tables (its markers, flags and runs)\n"
+	"  --linux-markers NAME=VA,...  where its markers lie (they move with KASLR):\n"
+	"                ldt, page_offset, vmalloc, vmemmap, cpu_entry, espfix, efi_end,\n"
+	"                high_kernel, modules, modules_end, fixmap (default: unrandomized)\n"
 	"dump lists the mappings (va range, size, page size, RW, NX, user, global, PAT\n"
 	"cache type, pa); query walks each VA level by level (each table's pa and\n"
 	"entry) and its translation; check runs the invariant checker (reserved bits,\n"
@@ -37,7 +43,8 @@ static const char usage[] =
 struct core_opts {
 	const char *path;
 	uint64_t cpu, cr3, phys_base;
-	bool have_cr3, have_phys_base, json;
+	bool have_cr3, have_phys_base, json, linux_out;
+	const char *linux_markers;
 	const struct ptb_format *format;
 };
 
@@ -60,7 +67,8 @@ static int parse_options(struct core_opts *o, int *argc, char **argv, const char
 {
 	static const struct option opts[] = {
 		{ "core", 1, 0, 'c' }, { "cpu", 1, 0, 'n' }, { "cr3", 1, 0, 'r' }, { "format", 1, 0, 'f' },
-		{ "phys-base", 1, 0, 'b' }, { "json", 0, 0, 'j' },
+		{ "phys-base", 1, 0, 'b' }, { "json", 0, 0, 'j' }, { "linux", 0, 0, 'L' },
+		{ "linux-markers", 1, 0, 'M' },
 		{ "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
 	};
 	*o = (struct core_opts){ 0 };
@@ -82,6 +90,10 @@ static int parse_options(struct core_opts *o, int *argc, char **argv, const char
 			ok = (o->format = format_named(optarg)) != NULL;
 		else if (c == 'j')
 			o->json = true;
+		else if (c == 'L')
+			o->linux_out = true;
+		else if (c == 'M')
+			o->linux_markers = optarg;
 		else
 			return cli_bad_input(cmd, "bad option '%s'", argv[optind - 1]);
 		if (!ok)
@@ -89,6 +101,12 @@ static int parse_options(struct core_opts *o, int *argc, char **argv, const char
 	}
 	if (!o->path)
 		return cli_bad_input(cmd, "--core FILE is required");
+	if ((o->linux_out || o->linux_markers) && strcmp(cmd, "dump"))
+		return cli_bad_input(cmd, "--linux is an output of dump only");
+	if (o->linux_markers && !o->linux_out)
+		return cli_bad_input(cmd, "--linux-markers needs --linux");
+	if (o->linux_out && o->json)
+		return cli_bad_input(cmd, "--linux and --json exclude each other");
 	return -1;
 }
 
@@ -221,7 +239,9 @@ int core_cmd_main(int argc, char **argv, enum core_what what)
 		return cli_bad_input(cmd, "cannot read '%s'", o.path);
 	struct core_view *v = calloc(1, sizeof(*v));
 	rc = v ? open_view(v, &o, cmd, buf, len) : CLI_FAILED;
-	if (rc < 0 && what == CORE_DUMP)
+	if (rc < 0 && what == CORE_DUMP && o.linux_out)
+		rc = core_print_linux(stdout, v, o.linux_markers);
+	else if (rc < 0 && what == CORE_DUMP)
 		rc = core_print_dump(stdout, v, o.json);
 	else if (rc < 0 && what == CORE_QUERY)
 		rc = core_print_query(stdout, v, argv + optind, argc - optind, o.json);

@@ -33,5 +33,7 @@ int core_cmd_main(int argc, char **argv, enum core_what what);
 int core_print_dump(FILE *f, struct core_view *v, bool json);
 int core_print_query(FILE *f, struct core_view *v, char **vas, int nvas, bool json);
 int core_print_check(FILE *f, struct core_view *v, bool json);
+/* core_linux.c: dump as Linux's ptdump prints it; markers NULL or "name=VA,...". */
+int core_print_linux(FILE *f, struct core_view *v, const char *markers);
 
 #endif

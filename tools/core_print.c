@@ -149,6 +149,80 @@ int core_print_query(FILE *f, struct core_view *v, char **vas, int nvas, bool js
 	return rc;
 }
 
+/* Every finding, not just the first: a real kernel's tree may break a rule
+ * by design (Linux's ESPfix area links one table from many entries), and
+ * that must not hide another broken rule.  The checker reports each link
+ * into a table reached by more than one path (a finding per path): those
+ * are gathered into one line per table, with its path count, printed after
+ * the others; past `max` lines the rest are only counted. */
+struct findings {
+	FILE *f;
+	bool json;
+	uint64_t printed, more, max;
+	const struct ptb_format *format;
+	struct { uint64_t pa, paths; } shared[64]; /* distinct shared tables */
+	unsigned nshared;
+	uint64_t shared_more;          /* links to shared tables beyond those */
+};
+
+static void finding_out(struct findings *o, const struct ptb_check_report *r, uint64_t links)
+{
+	if (o->printed == o->max) {
+		o->more++;
+		return;
+	}
+	const char *sep = o->printed++ ? "," : "";
+	if (r->rule == PTB_CHECK_NO_SHARED_TABLE && o->json)
+		fprintf(o->f, "%s\n  {\"rule\": \"%s\", \"table\": \"0x%" PRIx64 "\", \"paths\": %" PRIu64 "}", sep,
+			ptb_check_rule_name(r->rule), r->entry, links);
+	else if (r->rule == PTB_CHECK_NO_SHARED_TABLE)
+		fprintf(o->f, "FAIL: %s: table 0x%" PRIx64 " is reached along %" PRIu64 " paths from the root\n",
+			ptb_check_rule_name(r->rule), r->entry, links);
+	else if (o->json)
+		fprintf(o->f, "%s\n  {\"rule\": \"%s\", \"va\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
+			"\", \"level\": %u, \"entry\": \"0x%" PRIx64 "\"}", sep, ptb_check_rule_name(r->rule),
+			r->va.raw, r->va.raw + r->len, r->level, r->entry);
+	else
+		fprintf(o->f, "FAIL: %s: 0x%016" PRIx64 "-0x%016" PRIx64 " (level %u entry 0x%" PRIx64 ")\n",
+			ptb_check_rule_name(r->rule), r->va.raw, r->va.raw + r->len, r->level, r->entry);
+}
+
+static void flush_shared(struct findings *o)
+{
+	for (unsigned i = 0; i < o->nshared; i++) {
+		struct ptb_check_report r = { .rule = PTB_CHECK_NO_SHARED_TABLE, .entry = o->shared[i].pa };
+		finding_out(o, &r, o->shared[i].paths);
+	}
+	o->more += o->shared_more;
+	o->nshared = 0;
+}
+
+/* One more path to the table the link entry e points to (x86 dumps). */
+static void count_shared(struct findings *o, uint64_t e)
+{
+	uint64_t pa = e & 0x000ffffffffff000ull;
+	unsigned i = 0;
+	while (i < o->nshared && o->shared[i].pa != pa)
+		i++;
+	if (i == sizeof(o->shared) / sizeof(o->shared[0])) {
+		o->shared_more++;
+		return;
+	}
+	if (i == o->nshared)
+		o->shared[o->nshared++] = (typeof(o->shared[0])){ pa, 0 };
+	o->shared[i].paths++;
+}
+
+static bool on_finding(void *arg, const struct ptb_check_report *r)
+{
+	struct findings *o = arg;
+	if (r->rule == PTB_CHECK_NO_SHARED_TABLE)
+		count_shared(o, r->entry);
+	else
+		finding_out(o, r, 0);
+	return true;
+}
+
 int core_print_check(FILE *f, struct core_view *v, bool json)
 {
 	struct ptb_table_count n;
@@ -157,35 +231,40 @@ int core_print_check(FILE *f, struct core_view *v, bool json)
 	ptb_pa_t *scratch = calloc(slots, sizeof(*scratch));
 	if (!scratch)
 		return fprintf(stderr, "ptboot check: out of memory\n"), CLI_FAILED;
+	struct findings o = { .f = f, .json = json, .max = 64, .format = v->format };
 	struct ptb_check_policy pol = {
 		.rules = PTB_CHECK_ALL & ~PTB_CHECK_TABLE_RO, .max_leaf_level = 3,
-		.scratch = scratch, .scratch_len = slots,
+		.scratch = scratch, .scratch_len = slots, .on_finding = on_finding, .arg = &o,
 	};
 	struct ptb_check_report rep;
-	ptb_err_t err = ptb_space_check(&v->space, &pol, &rep);
-	free(scratch);
-	if (err && err != PTB_E_NOTTABLE) {
-		fprintf(stderr, "ptboot check: the checker could not run: %s\n", ptb_strerror(err));
-		return CLI_BAD_INPUT;
-	}
-	uint64_t len = rep.level ? ptb_format_page_size(v->format, rep.level) : 0;
 	if (json) {
 		fputc('{', f);
 		header(f, v, true);
-		fprintf(f, ", \"tables\": %" PRIu64 ", \"leaves\": %" PRIu64 ", \"findings\": [", rep.tables, rep.leaves);
-		if (err)
-			fprintf(f, "\n  {\"rule\": \"%s\", \"va\": \"0x%" PRIx64 "\", \"end\": \"0x%" PRIx64
-				"\", \"level\": %u, \"entry\": \"0x%" PRIx64 "\"}\n", ptb_check_rule_name(rep.rule),
-				rep.va.raw, rep.va.raw + len, rep.level, rep.entry);
-		fputs("]}\n", f);
+		fputs(", \"findings\": [", f);
+	} else {
+		header(f, v, false);
+	}
+	ptb_err_t err = ptb_space_check(&v->space, &pol, &rep);
+	free(scratch);
+	if (err && err != PTB_E_NOTTABLE) {
+		if (json)
+			fputs("]}\n", f);
+		fprintf(stderr, "ptboot check: the checker could not run: %s\n", ptb_strerror(err));
+		return CLI_BAD_INPUT;
+	}
+	flush_shared(&o);
+	if (json) {
+		fprintf(f, "%s], \"more_findings\": %" PRIu64 ", \"tables\": %" PRIu64 ", \"leaves\": %" PRIu64 "}\n",
+			o.printed ? "\n" : "", o.more, rep.tables, rep.leaves);
 		return err ? CLI_FAILED : CLI_OK;
 	}
-	header(f, v, false);
+	if (o.more)
+		fprintf(f, "FAIL: ... and %" PRIu64 " more findings\n", o.more);
 	if (!err) {
 		fprintf(f, "ok: %" PRIu64 " tables, %" PRIu64 " leaves, every rule holds\n", rep.tables, rep.leaves);
 		return CLI_OK;
 	}
-	fprintf(f, "FAIL: %s: 0x%016" PRIx64 "-0x%016" PRIx64 " (level %u entry 0x%" PRIx64 ")\n",
-		ptb_check_rule_name(rep.rule), rep.va.raw, rep.va.raw + len, rep.level, rep.entry);
+	fprintf(f, "%" PRIu64 " tables, %" PRIu64 " leaves, %" PRIu64 " findings\n", rep.tables, rep.leaves,
+		rep.findings);
 	return CLI_FAILED;
 }
